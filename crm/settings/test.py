@@ -1,0 +1,17 @@
+"""Test settings: the same code paths as production, with fast password hashing.
+
+DATABASE_URL / REDIS_URL select PostgreSQL and Redis (CI's second pass); without them the suite
+runs on SQLite with Celery eager."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+SECRET_KEY = env("SECRET_KEY", default="test-only-not-secret")
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+LANGUAGE_CODE = "zh-hans"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

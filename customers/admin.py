@@ -1,0 +1,188 @@
+"""Admin for the customer records. Querysets go through customers.access so a manager who
+browses the admin sees exactly what the workspace would show; foreign keys to customers use
+autocomplete because a select box of a million customers cannot render."""
+
+from django.contrib import admin
+
+from crm.pagination import CappedCountPaginator
+
+from . import access
+from .models import (
+    Category,
+    Contact,
+    ContactLog,
+    Customer,
+    Product,
+    Referral,
+    SatisfactionSurvey,
+    ServiceCase,
+    Transaction,
+)
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Scopes the changelist and every object lookup to what the user may see."""
+
+    scope = staticmethod(access.customers_visible_to)
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        qs = self.scope(request.user)
+        if self.list_select_related:
+            qs = qs.select_related(*self.list_select_related)
+        return qs
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = ["name", "title", "role", "is_champion", "is_primary", "phone", "email"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(ScopedAdmin):
+    list_display = [
+        "external_code",
+        "name",
+        "kind",
+        "industry",
+        "size",
+        "region",
+        "market",
+        "owner",
+        "team",
+    ]
+    list_filter = ["kind", "industry", "size", "region", "market", "source_channel", "team"]
+    list_select_related = ["owner", "team"]
+    search_fields = ["name", "=external_code", "=phone", "=tax_number"]
+    autocomplete_fields = ["owner"]
+    inlines = [ContactInline]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "external_code",
+                    "name",
+                    "kind",
+                    ("owner", "team"),
+                    ("industry", "size"),
+                    ("region", "city", "market"),
+                    "address",
+                    "source_channel",
+                    ("phone", "email", "website"),
+                    "tax_number",
+                    "interest_since",
+                    "notes",
+                ]
+            },
+        ),
+        (
+            "Firmographics",
+            {
+                "fields": [
+                    ("annual_budget", "annual_revenue"),
+                    ("employees", "industry_outlook", "growth_rate"),
+                    "acquisition_cost",
+                ]
+            },
+        ),
+        (
+            "Demographics",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    ("age_band", "gender"),
+                    ("income_band", "education", "marital_status"),
+                ],
+            },
+        ),
+        (None, {"fields": [("created_at", "updated_at")]}),
+    ]
+
+
+@admin.register(Contact)
+class ContactAdmin(ScopedAdmin):
+    scope = staticmethod(access.contacts_visible_to)
+    list_display = ["name", "customer", "title", "role", "is_champion", "is_primary", "phone"]
+    list_filter = ["role", "is_champion"]
+    list_select_related = ["customer"]
+    search_fields = ["name", "=phone", "customer__name"]
+    autocomplete_fields = ["customer"]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_en"]
+    search_fields = ["code", "name", "name_en"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "category", "list_price", "unit_cost", "is_active"]
+    list_filter = ["category", "is_active"]
+    list_select_related = ["category"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Transaction)
+class TransactionAdmin(ScopedAdmin):
+    scope = staticmethod(access.transactions_visible_to)
+    list_display = [
+        "date",
+        "customer",
+        "amount",
+        "cost",
+        "category",
+        "payment_method",
+        "status",
+        "due_date",
+        "paid_date",
+    ]
+    list_filter = ["status", "payment_method", "category"]
+    list_select_related = ["customer", "category"]
+    search_fields = ["=external_code", "=customer__external_code"]
+    autocomplete_fields = ["customer", "product", "rep"]
+    ordering = ["-date", "-id"]
+
+
+@admin.register(ContactLog)
+class ContactLogAdmin(ScopedAdmin):
+    scope = staticmethod(access.contact_logs_visible_to)
+    list_display = ["occurred_at", "customer", "channel", "direction", "outcome", "rep", "next_follow_up"]
+    list_filter = ["channel", "direction", "outcome"]
+    list_select_related = ["customer", "rep"]
+    search_fields = ["=customer__external_code", "summary"]
+    autocomplete_fields = ["customer", "contact", "rep"]
+
+
+@admin.register(ServiceCase)
+class ServiceCaseAdmin(ScopedAdmin):
+    scope = staticmethod(access.service_cases_visible_to)
+    list_display = ["opened_on", "customer", "kind", "status", "severity", "subject", "closed_on"]
+    list_filter = ["kind", "status", "severity"]
+    list_select_related = ["customer"]
+    search_fields = ["subject", "=customer__external_code"]
+    autocomplete_fields = ["customer", "transaction"]
+
+
+@admin.register(SatisfactionSurvey)
+class SatisfactionSurveyAdmin(ScopedAdmin):
+    scope = staticmethod(access.surveys_visible_to)
+    list_display = ["surveyed_on", "customer", "score"]
+    list_filter = ["score"]
+    list_select_related = ["customer"]
+    search_fields = ["=customer__external_code"]
+    autocomplete_fields = ["customer"]
+
+
+@admin.register(Referral)
+class ReferralAdmin(ScopedAdmin):
+    scope = staticmethod(access.referrals_visible_to)
+    list_display = ["referred_on", "referrer", "referred", "referred_name", "converted"]
+    list_filter = ["converted"]
+    list_select_related = ["referrer", "referred"]
+    autocomplete_fields = ["referrer", "referred"]

@@ -13,7 +13,15 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "first_name", "last_name", "role", "team", "is_director", "is_active"]
+    list_display = [
+        "username",
+        "first_name",
+        "last_name",
+        "role",
+        "team",
+        "is_director",
+        "is_active",
+    ]
     list_filter = ["role", "team", "is_director", "is_active"]
     list_select_related = ["team"]
     fieldsets = (

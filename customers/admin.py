@@ -152,7 +152,15 @@ class TransactionAdmin(ScopedAdmin):
 @admin.register(ContactLog)
 class ContactLogAdmin(ScopedAdmin):
     scope = staticmethod(access.contact_logs_visible_to)
-    list_display = ["occurred_at", "customer", "channel", "direction", "outcome", "rep", "next_follow_up"]
+    list_display = [
+        "occurred_at",
+        "customer",
+        "channel",
+        "direction",
+        "outcome",
+        "rep",
+        "next_follow_up",
+    ]
     list_filter = ["channel", "direction", "outcome"]
     list_select_related = ["customer", "rep"]
     search_fields = ["=customer__external_code", "summary"]

@@ -15,3 +15,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tasks run in-process in tests; the `celery_worker_process` fixture switches a test to a real
+# worker through Redis.
+CELERY_TASK_ALWAYS_EAGER = True

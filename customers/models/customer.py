@@ -42,7 +42,9 @@ class Customer(models.Model):
     size = models.CharField(
         _("size"), max_length=10, choices=CompanySize.choices, default=CompanySize.SMALL
     )
-    region = models.CharField(_("region"), max_length=12, choices=Region.choices, default=Region.EAST)
+    region = models.CharField(
+        _("region"), max_length=12, choices=Region.choices, default=Region.EAST
+    )
     city = models.CharField(_("city"), max_length=60, blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
     market = models.CharField(

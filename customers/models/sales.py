@@ -88,7 +88,10 @@ class Transaction(models.Model):
         default=PaymentMethod.BANK_TRANSFER,
     )
     status = models.CharField(
-        _("status"), max_length=10, choices=TransactionStatus.choices, default=TransactionStatus.PAID
+        _("status"),
+        max_length=10,
+        choices=TransactionStatus.choices,
+        default=TransactionStatus.PAID,
     )
     due_date = models.DateField(_("payment due"), null=True, blank=True)
     paid_date = models.DateField(_("paid on"), null=True, blank=True)

@@ -47,7 +47,7 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]  # stubs omit the inner Meta
         verbose_name = _("user")
         verbose_name_plural = _("users")
         indexes = [models.Index(fields=["team", "role"], name="user_team_role_idx")]

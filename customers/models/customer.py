@@ -1,5 +1,7 @@
 """The customer and the people at the customer."""
 
+from typing import TypedDict
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -21,7 +23,14 @@ from .choices import (
     SourceChannel,
 )
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
+
+class _MoneyArgs(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+# Money: 14 digits before the point is more than any order or budget will need, in any currency.
+MONEY: _MoneyArgs = {"max_digits": 16, "decimal_places": 2}
 
 
 class Customer(models.Model):

@@ -1,6 +1,7 @@
 from .activity import ContactLog, Referral, SatisfactionSurvey, ServiceCase
 from .choices import *  # noqa: F403
 from .customer import Contact, Customer
+from .merge import CustomerMerge
 from .sales import Category, Product, Transaction
 
 __all__ = [
@@ -8,6 +9,7 @@ __all__ = [
     "Contact",
     "ContactLog",
     "Customer",
+    "CustomerMerge",
     "Product",
     "Referral",
     "SatisfactionSurvey",

@@ -1,0 +1,70 @@
+"""Extension points that higher layers (segmentation, strategies) fill from their
+AppConfig.ready(), so the customer workspace shows their data without importing them.
+
+Data flows one way (customers → segmentation → strategies): customers only keeps these
+registries; it never imports the apps that register into them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import django_filters
+
+# name → filter instance, in registration order (the list form shows them in this order).
+_customer_filters: dict[str, django_filters.Filter] = {}
+# template names rendered on the customer page with {"customer": …, "request": …}.
+_insight_panels: list[str] = []
+
+
+@dataclass(frozen=True)
+class ExportColumns:
+    """Columns another app adds to customer exports.
+
+    `fetch(customer_ids)` is called once per batch of customers (never per row) and returns
+    {customer_id: [value per header]}; customers missing from the result get empty cells."""
+
+    headers: Sequence[str]
+    fetch: Callable[[Sequence[int]], dict[int, Sequence[Any]]]
+
+
+_export_columns: dict[str, ExportColumns] = {}
+
+
+def register_customer_filter(name: str, filter_: django_filters.Filter) -> None:
+    """Adds a filter to the customer list (e.g. segmentation's lifecycle class).
+
+    The filter receives the customer queryset and must return a filtered one; its field
+    name must not clash with a built-in filter."""
+    from .filters import CustomerFilter
+
+    if name in CustomerFilter.base_filters and name not in _customer_filters:
+        raise ValueError(f"customer filter {name!r} already exists")
+    _customer_filters[name] = filter_
+    CustomerFilter.base_filters[name] = filter_
+
+
+def registered_customer_filters() -> dict[str, django_filters.Filter]:
+    return dict(_customer_filters)
+
+
+def register_insight_panel(template_name: str) -> None:
+    """A template shown in the customer page's insights area (classes, next action…)."""
+    if template_name not in _insight_panels:
+        _insight_panels.append(template_name)
+
+
+def insight_panels() -> list[str]:
+    return list(_insight_panels)
+
+
+def register_export_columns(name: str, *, headers: Iterable[str], fetch) -> None:
+    """Adds columns to `export_data customers` and to the list export. Headers are stable
+    English names (they are an interface other tools rely on)."""
+    _export_columns[name] = ExportColumns(headers=tuple(headers), fetch=fetch)
+
+
+def export_columns() -> list[ExportColumns]:
+    return list(_export_columns.values())

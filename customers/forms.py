@@ -1,0 +1,168 @@
+"""Forms of the rep's workspace: explicit field lists, querysets scoped to the actor."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import MinValueValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import User
+
+from .models import Contact, ContactLog, Customer
+from .selectors import users_assignable_by
+from .services import can_manage_customers
+
+CUSTOMER_FIELDS = [
+    "name",
+    "kind",
+    "industry",
+    "size",
+    "region",
+    "city",
+    "address",
+    "market",
+    "source_channel",
+    "phone",
+    "email",
+    "website",
+    "tax_number",
+    "annual_budget",
+    "annual_revenue",
+    "employees",
+    "industry_outlook",
+    "growth_rate",
+    "age_band",
+    "gender",
+    "income_band",
+    "education",
+    "marital_status",
+    "acquisition_cost",
+    "interest_since",
+    "notes",
+]
+
+
+NON_NEGATIVE_FIELDS = ("acquisition_cost", "annual_budget", "annual_revenue", "employees")
+
+
+class CustomerForm(forms.ModelForm):
+    """Edit (and create) a customer. Managers also see `owner`, limited to their team."""
+
+    confirm_duplicate = forms.BooleanField(
+        label=_("Yes, this is a different customer — save anyway"), required=False
+    )
+
+    class Meta:
+        model = Customer
+        fields = ["external_code", *CUSTOMER_FIELDS, "owner"]
+        widgets = {
+            "interest_since": forms.DateInput(attrs={"type": "date"}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "address": forms.TextInput(),
+        }
+
+    def __init__(self, *args, actor: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        if can_manage_customers(actor):
+            self.fields["owner"].queryset = users_assignable_by(user=actor)
+            self.fields["owner"].required = True
+        else:
+            del self.fields["owner"]
+        if self.instance.pk:
+            # The code keys imports from other systems; it is fixed once the customer exists.
+            del self.fields["external_code"]
+        for name in NON_NEGATIVE_FIELDS:
+            if name in self.fields:
+                # Mirrors the model's check constraints with a message about the field.
+                self.fields[name].min_value = 0
+                self.fields[name].validators.append(MinValueValidator(0))
+                self.fields[name].widget.attrs["min"] = 0
+        self.duplicates: list[Customer] = []
+        self.hidden_duplicates = 0
+
+    def clean(self):
+        cleaned = super().clean()
+        from .selectors import customer_duplicates
+
+        if self.errors:
+            return cleaned
+        changed = {"name", "phone", "tax_number"} & set(self.changed_data)
+        if changed or not self.instance.pk:
+            self.duplicates, self.hidden_duplicates = customer_duplicates(
+                user=self.actor,
+                name=cleaned.get("name", "") if "name" in changed or not self.instance.pk else "",
+                phone=cleaned.get("phone", ""),
+                tax_number=cleaned.get("tax_number", ""),
+                exclude_id=self.instance.pk,
+            )
+            if (self.duplicates or self.hidden_duplicates) and not cleaned.get("confirm_duplicate"):
+                raise forms.ValidationError(
+                    _(
+                        "A customer with the same name, phone or tax number already exists. "
+                        "Open it below, or confirm that this is a different customer."
+                    ),
+                    code="duplicate",
+                )
+        return cleaned
+
+    def service_data(self) -> dict:
+        data = {k: v for k, v in self.cleaned_data.items() if k != "confirm_duplicate"}
+        return data
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = [
+            "name",
+            "title",
+            "role",
+            "is_champion",
+            "is_primary",
+            "phone",
+            "email",
+            "wechat",
+            "notes",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+
+class ContactLogForm(forms.ModelForm):
+    class Meta:
+        model = ContactLog
+        fields = ["channel", "direction", "contact", "summary", "outcome", "next_follow_up"]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "next_follow_up": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, customer: Customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = Contact.objects.filter(customer=customer)
+        self.fields["contact"].required = False
+
+    def clean_summary(self):
+        summary = self.cleaned_data["summary"].strip()
+        if not summary:
+            raise forms.ValidationError(_("Write what was said or agreed."))
+        return summary
+
+    def clean_next_follow_up(self):
+        value = self.cleaned_data.get("next_follow_up")
+        if value and value < timezone.localdate():
+            raise forms.ValidationError(_("The next follow-up cannot be in the past."))
+        return value
+
+
+class MergeForm(forms.Form):
+    other_code = forms.CharField(
+        label=_("Code of the duplicate customer to merge into this one"), max_length=64
+    )
+    confirm = forms.BooleanField(
+        label=_(
+            "I understand: the duplicate's orders, logs, contacts and history move here and "
+            "the duplicate is removed."
+        )
+    )

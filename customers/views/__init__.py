@@ -1,0 +1,24 @@
+from .data import CustomerExportView, ImportView
+from .workspace import (
+    ContactEditView,
+    ContactLogCreateView,
+    CustomerCreateView,
+    CustomerDetailView,
+    CustomerListView,
+    CustomerMergeView,
+    CustomerUpdateView,
+    TimelineView,
+)
+
+__all__ = [
+    "ContactEditView",
+    "ContactLogCreateView",
+    "CustomerCreateView",
+    "CustomerDetailView",
+    "CustomerExportView",
+    "CustomerListView",
+    "CustomerMergeView",
+    "CustomerUpdateView",
+    "ImportView",
+    "TimelineView",
+]

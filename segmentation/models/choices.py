@@ -1,0 +1,147 @@
+"""Dimensions and their classes. Codes are stable (exports, filters, playbooks key on them);
+labels are English msgids translated in segmentation/locale."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# A class that the data cannot support: shown as "unclassified — why", never a silent guess.
+UNCLASSIFIED = "unclassified"
+
+
+class Dimension(models.TextChoices):
+    LIFECYCLE = "lifecycle", _("Lifecycle")
+    VALUE_TIER = "value_tier", _("Value tier")
+    LOYALTY = "loyalty", _("Loyalty")
+    POTENTIAL = "potential", _("Purchase potential")
+    VALUE_POTENTIAL = "value_potential", _("Value × potential")
+    FREQUENCY = "frequency", _("Purchase frequency")
+    RFM_R = "rfm_r", _("RFM recency score")
+    RFM_F = "rfm_f", _("RFM frequency score")
+    RFM_M = "rfm_m", _("RFM monetary score")
+    RFM_SEGMENT = "rfm_segment", _("RFM segment")
+    CHURN_WARNING = "churn_warning", _("Churn warning")
+    PAYMENT_RISK = "payment_risk", _("Payment risk")
+    PROBLEM_CUSTOMER = "problem_customer", _("Problem customer")
+
+
+class Lifecycle(models.TextChoices):
+    PROSPECT = "prospect", _("Prospect")
+    INTENT = "intent", _("Intent")
+    NEW = "new", _("New (first purchase)")
+    REPEAT = "repeat", _("Repeat buyer")
+    LOYAL = "loyal", _("Loyal")
+    DORMANT = "dormant", _("Dormant")
+    CHURNED = "churned", _("Churned")
+    UNCLASSIFIED = UNCLASSIFIED, _("Unclassified")
+
+
+class ValueTier(models.TextChoices):
+    CORE = "core", _("Core / VIP")
+    IMPORTANT = "important", _("Important")
+    ORDINARY = "ordinary", _("Ordinary")
+    POTENTIAL = "potential", _("Potential (no purchases yet)")
+    UNCLASSIFIED = UNCLASSIFIED, _("Unclassified")
+
+
+class Loyalty(models.TextChoices):
+    LOYAL = "loyal", _("Loyal")
+    SWING = "swing", _("Swing")
+    NEW = "new", _("New")
+    UNCLASSIFIED = UNCLASSIFIED, _("Unclassified")
+
+
+class Potential(models.TextChoices):
+    HIGH = "high", _("High potential")
+    MEDIUM = "medium", _("Medium potential")
+    LOW = "low", _("Low potential")
+    UNCLASSIFIED = UNCLASSIFIED, _("Unclassified")
+
+
+class ValuePotential(models.TextChoices):
+    STAR = "star", _("Star")
+    CASH_COW = "cash_cow", _("Cash cow")
+    POTENTIAL = "potential", _("Potential")
+    LONG_TAIL = "long_tail", _("Long tail")
+    UNCLASSIFIED = UNCLASSIFIED, _("Unclassified")
+
+
+class Frequency(models.TextChoices):
+    HIGH = "high", _("High frequency")
+    LOW = "low", _("Low frequency")
+    ZERO = "zero", _("No purchases in window")
+    UNCLASSIFIED = UNCLASSIFIED, _("Unclassified")
+
+
+class RfmScore(models.TextChoices):
+    S1 = "1", "1"
+    S2 = "2", "2"
+    S3 = "3", "3"
+    S4 = "4", "4"
+    S5 = "5", "5"
+    UNCLASSIFIED = UNCLASSIFIED, _("Unclassified")
+
+
+class RfmSegment(models.TextChoices):
+    CHAMPIONS = "champions", _("Champions")
+    LOYAL = "loyal", _("Loyal customers")
+    POTENTIAL_LOYALIST = "potential_loyalist", _("Potential loyalists")
+    NEW = "new", _("New customers")
+    PROMISING = "promising", _("Promising")
+    NEED_ATTENTION = "need_attention", _("Need attention")
+    ABOUT_TO_SLEEP = "about_to_sleep", _("About to sleep")
+    AT_RISK = "at_risk", _("At risk")
+    CANT_LOSE = "cant_lose", _("Can't lose them")
+    HIBERNATING = "hibernating", _("Hibernating")
+    LOST = "lost", _("Lost")
+    UNCLASSIFIED = UNCLASSIFIED, _("Unclassified")
+
+
+class Flag(models.TextChoices):
+    YES = "yes", _("Flagged")
+    NO = "no", _("Not flagged")
+    UNCLASSIFIED = UNCLASSIFIED, _("Unclassified")
+
+
+# dimension → its class choices (the classifier, admin, filters and pins all read this).
+CLASS_CHOICES: dict[str, type[models.TextChoices]] = {
+    Dimension.LIFECYCLE: Lifecycle,
+    Dimension.VALUE_TIER: ValueTier,
+    Dimension.LOYALTY: Loyalty,
+    Dimension.POTENTIAL: Potential,
+    Dimension.VALUE_POTENTIAL: ValuePotential,
+    Dimension.FREQUENCY: Frequency,
+    Dimension.RFM_R: RfmScore,
+    Dimension.RFM_F: RfmScore,
+    Dimension.RFM_M: RfmScore,
+    Dimension.RFM_SEGMENT: RfmSegment,
+    Dimension.CHURN_WARNING: Flag,
+    Dimension.PAYMENT_RISK: Flag,
+    Dimension.PROBLEM_CUSTOMER: Flag,
+}
+
+DIMENSIONS: tuple[str, ...] = tuple(Dimension.values)
+
+
+def class_label(dimension: str, code: str) -> str:
+    """The translated label of a class code ('' for an unknown or empty code)."""
+    choices = CLASS_CHOICES.get(dimension)
+    if choices is None or not code:
+        return ""
+    return str(dict(choices.choices).get(code, code))
+
+
+class ValueMethod(models.TextChoices):
+    PARETO = "pareto", _("Cumulative share (Pareto / ABC)")
+    PERCENTILE = "percentile", _("Percentile rank")
+    ABSOLUTE = "absolute", _("Absolute amounts")
+
+
+class ValueBasis(models.TextChoices):
+    REVENUE = "revenue", _("Revenue")
+    PROFIT = "profit", _("Profit")
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")

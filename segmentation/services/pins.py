@@ -1,0 +1,78 @@
+"""Hand-set classes (pins): a rep or manager overrides a class, with a reason, until a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.access import customer_get_for_user
+from segmentation.models import CLASS_CHOICES, UNCLASSIFIED, ClassPin, Dimension
+
+# A pin is a deliberate, temporary exception; a year is the longest it may silence the engine.
+MAX_PIN_DAYS = 366
+
+
+def _check_actor(actor) -> None:
+    if not (actor.is_crm_admin or actor.is_manager or actor.is_rep):
+        raise PermissionDenied(_("Only reps, managers and admins can pin classes."))
+
+
+@transaction.atomic
+def class_pin_set(
+    *,
+    actor,
+    customer_id: int,
+    dimension: str,
+    code: str,
+    reason: str,
+    expires_on: dt.date,
+) -> ClassPin:
+    """Pins `dimension` of a customer the actor may see (404 otherwise) to `code`. A second
+    pin on the same dimension replaces the first."""
+    _check_actor(actor)
+    customer = customer_get_for_user(user=actor, customer_id=customer_id)
+    errors: dict[str, list[str]] = {}
+    if dimension not in Dimension.values:
+        errors["dimension"] = [_("Unknown dimension “{d}”.").format(d=dimension)]
+    elif code not in CLASS_CHOICES[dimension].values or code == UNCLASSIFIED:
+        errors["code"] = [
+            _("“{c}” is not a class of {d}.").format(c=code, d=Dimension(dimension).label)
+        ]
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [_("Say why the class is pinned; the next person needs to know.")]
+    today = timezone.localdate()
+    if expires_on <= today:
+        errors["expires_on"] = [_("The pin must end after today ({d}).").format(d=today)]
+    elif (expires_on - today).days > MAX_PIN_DAYS:
+        errors["expires_on"] = [
+            _("A pin can last at most {n} days (until {d}).").format(
+                n=MAX_PIN_DAYS, d=today + dt.timedelta(days=MAX_PIN_DAYS)
+            )
+        ]
+    if errors:
+        raise ValidationError(errors)
+    pin, _created = ClassPin.objects.update_or_create(
+        customer=customer,
+        dimension=dimension,
+        defaults={"code": code, "reason": reason[:300], "expires_on": expires_on,
+                  "created_by": actor},
+    )  # fmt: skip
+    return pin
+
+
+@transaction.atomic
+def class_pin_remove(*, actor, pin_id: int) -> None:
+    """Removes a pin on a customer the actor may see (404 otherwise)."""
+    _check_actor(actor)
+    pin = ClassPin.objects.filter(pk=pin_id).first()
+    if pin is None:
+        from django.http import Http404
+
+        raise Http404("No such pin")
+    customer_get_for_user(user=actor, customer_id=pin.customer_id)
+    pin.delete()

@@ -1,0 +1,581 @@
+"""The import engine: validate a whole file first (streamed, chunk by chunk), then write it
+in one transaction — or write nothing.
+
+Pass 1 reads the file row by row, parses and checks every cell, resolves customer codes
+and existing keys with one query per chunk of rows, and stages valid rows in a temporary
+CSV. Pass 2 (not on a dry run, and only when no row is invalid unless the user chose to skip
+invalid rows) writes the staged rows: on PostgreSQL with COPY into a temporary table and two
+set-based statements (UPDATE changed rows, INSERT new ones); elsewhere with bulk writes per
+chunk. Rows are keyed by their external code, so importing the same file twice changes
+nothing; rows without a code get a stable key derived from their content."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import re
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from crm.models import Team, User
+
+from ..access import customers_visible_to
+from ..models import Category, Customer, CustomerMerge, Product
+from . import parsers as p
+from .readers import ImportFileError, open_table
+from .specs import (
+    LOOKUP_CATEGORY,
+    LOOKUP_PRODUCT,
+    LOOKUP_TEAM,
+    LOOKUP_USER,
+    Column,
+    ImportKind,
+)
+
+# Rows validated and resolved together: one query per chunk for customer codes and one for
+# existing keys. 5,000 codes keep each IN (…) list well under every database's limits.
+CHUNK = 5_000
+# Problems kept in detail for the report; the total is always counted.
+MAX_PROBLEMS = 1_000
+MAX_SAMPLES = 20
+MAX_WARNINGS = 200
+NULL = "\\N"
+
+
+@dataclass
+class Problem:
+    row: int | None
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    dry_run: bool
+    skip_invalid: bool = False
+    rows: int = 0
+    valid: int = 0
+    invalid: int = 0
+    to_create: int = 0
+    to_update: int = 0
+    created: int = 0
+    updated: int = 0
+    customers_to_create: int = 0
+    customers_created: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    problems_total: int = 0
+    warnings: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    file_error: str | None = None
+    written: bool = False
+    samples: list[dict] = field(default_factory=list)
+    skipped_path: str | None = None
+
+    @property
+    def blocked(self) -> bool:
+        """Nothing can be written: the file is unreadable, or rows are invalid and the user
+        did not choose to skip them."""
+        return self.file_error is not None or (self.invalid > 0 and not self.skip_invalid)
+
+    def add_problem(self, problem: Problem) -> None:
+        self.problems_total += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+
+
+def normalise_header(value: Any) -> str:
+    return re.sub(r"[\s_\-/()（）:：*\ufeff]", "", str(value or "").lower())
+
+
+def header_map(kind: ImportKind) -> dict[str, Column]:
+    mapping: dict[str, Column] = {}
+    for col in kind.columns:
+        for name in (col.name, *col.aliases):
+            mapping.setdefault(normalise_header(name), col)
+    return mapping
+
+
+def _show(value: Any) -> str:
+    s = "" if value is None else str(value)
+    return s if len(s) <= 80 else s[:77] + "…"
+
+
+class _Lookups:
+    """Small reference tables (users, teams, categories, products) as dicts, scoped to
+    what the actor may assign."""
+
+    def __init__(self, actor: User | None):
+        from ..selectors import teams_visible_to, users_assignable_by
+
+        users = User.objects.all() if actor is None else users_assignable_by(user=actor)
+        self.user = {u.username.lower(): (u.pk, u.team_id) for u in users}
+        teams = Team.objects.all() if actor is None else teams_visible_to(user=actor)
+        self.team = {t.name.lower(): t.pk for t in teams}
+        self.category: dict[str, int] = {}
+        for c in Category.objects.all():
+            self.category[c.code.lower()] = c.pk
+            self.category.setdefault(c.name.lower(), c.pk)
+        self.product = {pr.code.lower(): pr.pk for pr in Product.objects.all()}
+
+    def resolve(self, lookup: str, value: str):
+        table = getattr(self, lookup)
+        hit = table.get(value.lower())
+        if hit is None:
+            reasons = {
+                LOOKUP_USER: _("unknown user name"),
+                LOOKUP_TEAM: _("unknown team"),
+                LOOKUP_CATEGORY: _("unknown product category"),
+                LOOKUP_PRODUCT: _("unknown product code"),
+            }
+            raise p.CellError(reasons[lookup])
+        return hit
+
+
+@dataclass
+class _Row:
+    number: int
+    cells: list[Any]
+    values: dict[str, Any]  # field/attname → parsed value; None = blank
+    key: str | None
+    customer_code: str | None
+    problems: list[Problem]
+    new_customer: bool = False  # its customer code is created on import (--create-customers)
+
+
+class Importer:
+    def __init__(
+        self,
+        *,
+        kind: ImportKind,
+        actor: User | None,
+        dry_run: bool,
+        skip_invalid: bool,
+        create_customers: bool,
+        skipped_path: Path | str | None = None,
+    ):
+        self.kind = kind
+        self.actor = actor
+        self.dry_run = dry_run
+        self.skip_invalid = skip_invalid
+        self.create_customers = create_customers and kind.has_customer
+        self.skipped_path = Path(skipped_path) if skipped_path else None
+        self.report = ImportReport(kind=kind.name, dry_run=dry_run, skip_invalid=skip_invalid)
+        self.seen_keys: dict[str, int] = {}
+        self.identity_counts: dict[bytes, int] = {}
+        self.new_customer_codes: set[str] = set()
+        self.claimed_keys: set[str] = set()
+
+    # ------------------------------------------------------------------ defaults
+
+    def create_defaults(self) -> dict[str, Any]:
+        """Values a created row gets for columns the file does not fill."""
+        defaults: dict[str, Any] = {}
+        actor = self.actor
+        if self.kind.name == "customers" and actor is not None:
+            if actor.is_rep:
+                defaults.update(owner_id=actor.pk, team_id=actor.team_id)
+            elif not actor.sees_all_teams:
+                defaults["team_id"] = actor.team_id
+        if self.kind.name == "contact_logs" and actor is not None:
+            defaults["rep_id"] = actor.pk
+        return defaults
+
+    # ------------------------------------------------------------------ pass 1
+
+    def run(self, path: Path | str) -> ImportReport:
+        try:
+            table = open_table(path)
+            self._map_header(table.header)
+            with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as staged:
+                self.staged_writer = csv.writer(staged)
+                self.skipped_file = None
+                try:
+                    self._validate(table.rows)
+                finally:
+                    if self.skipped_file is not None:
+                        self.skipped_file.close()
+                if not self.dry_run and not self.report.blocked and self.report.valid:
+                    staged.flush()
+                    staged.seek(0)
+                    self._write(staged)
+        except ImportFileError as exc:
+            self.report.file_error = str(exc)
+        return self.report
+
+    def _map_header(self, header: list[Any]) -> None:
+        mapping = header_map(self.kind)
+        self.header = ["" if h is None else str(h).strip().lstrip("\ufeff") for h in header]
+        self.positions: list[tuple[int, Column]] = []
+        used: dict[str, str] = {}
+        for index, raw in enumerate(self.header):
+            if not raw:
+                continue
+            col = mapping.get(normalise_header(raw))
+            if col is None:
+                self.report.ignored_columns.append(raw)
+                continue
+            if col.name in used:
+                raise ImportFileError(
+                    _("Columns “%(a)s” and “%(b)s” both mean “%(name)s”; keep only one.")
+                    % {"a": used[col.name], "b": raw, "name": col.name}
+                )
+            used[col.name] = raw
+            self.positions.append((index, col))
+        missing = [c for c in self.kind.columns if c.required and c.name not in used]
+        if missing:
+            names = "; ".join(
+                f"{c.name} ({' / '.join(a for a in c.aliases if not a.isascii())[:40]})"
+                for c in missing
+            )
+            found = ", ".join(h for h in self.header if h) or _("none")
+            raise ImportFileError(
+                _(
+                    "Required columns are missing: %(missing)s. The first row must hold the "
+                    "column names; it has: %(found)s."
+                )
+                % {"missing": names, "found": found}
+            )
+        self.present = {col.name for _i, col in self.positions}
+        fields = [c.field for _i, c in self.positions if c.field and c.field != "external_code"]
+        if self.kind.name == "customers" and "owner" in self.present and "team" not in self.present:
+            fields.append("team_id")
+        self.fields: list[str] = fields
+
+    def _validate(self, rows: Iterable[tuple[int, list[Any]]]) -> None:
+        lookups = _Lookups(self.actor)
+        chunk: list[_Row] = []
+        for number, cells in rows:
+            if all(p.is_blank(c) for c in cells):
+                continue
+            self.report.rows += 1
+            chunk.append(self._parse_row(number, cells, lookups))
+            if len(chunk) >= CHUNK:
+                self._flush(chunk)
+                chunk = []
+        if chunk:
+            self._flush(chunk)
+        if self.report.rows == 0:
+            raise ImportFileError(_("The file has column names but no data rows."))
+        self.report.customers_to_create = len(self.new_customer_codes)
+
+    def _parse_row(self, number: int, cells: list[Any], lookups: _Lookups) -> _Row:
+        values: dict[str, Any] = {}
+        problems: list[Problem] = []
+        customer_code = None
+        key = None
+        if len(cells) > len(self.header) and any(
+            not p.is_blank(c) for c in cells[len(self.header) :]
+        ):
+            problems.append(
+                Problem(number, "", "", _("the row has more cells than there are column names"))
+            )
+        for index, col in self.positions:
+            raw = cells[index] if index < len(cells) else None
+            if p.is_blank(raw):
+                if col.required:
+                    problems.append(Problem(number, col.name, "", _("required, but empty")))
+                continue
+            try:
+                value = col.parse(raw)
+                if col.lookup:
+                    value = lookups.resolve(col.lookup, value)
+            except p.CellError as exc:
+                problems.append(Problem(number, col.name, _show(raw), str(exc)))
+                continue
+            if col.name == "customer_code":
+                customer_code = value
+            elif col.field == "external_code":
+                key = value
+            elif col.lookup == LOOKUP_USER and col.field == "owner_id":
+                values["owner_id"], owner_team = value
+                if "team_id" in self.fields and "team" not in self.present:
+                    values["team_id"] = owner_team
+            elif col.lookup == LOOKUP_USER:
+                values[col.field] = value[0]
+            else:
+                values[col.field] = value
+        if not problems:
+            for check in self.kind.checks:
+                for column, reason in check(values):
+                    problems.append(Problem(number, column, _show(values.get(column)), reason))
+        if key is None and not self.kind.has_customer:
+            pass  # customers: code is required, the missing-value problem is recorded
+        elif key is None and not problems:
+            key = self._identity_key(customer_code, values)
+        elif key is not None:
+            first = self.seen_keys.get(key)
+            if first is not None:
+                problems.append(
+                    Problem(
+                        number,
+                        "code",
+                        _show(key),
+                        _("the same code is already on row %(row)s of this file") % {"row": first},
+                    )
+                )
+            else:
+                self.seen_keys[key] = number
+        return _Row(number, cells, values, key, customer_code, problems)
+
+    def _identity_key(self, customer_code: str | None, values: dict[str, Any]) -> str:
+        """A stable key for a row without a code: its content plus how many identical rows
+        came before it in this file, so a re-import maps onto the same rows."""
+        parts = [customer_code or ""]
+        parts += [_serialise(values.get(f)) for f in self.kind.identity if f != "customer_code"]
+        digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).digest()
+        occurrence = self.identity_counts.get(digest, 0) + 1
+        self.identity_counts[digest] = occurrence
+        return f"~{digest.hex()}-{occurrence}"
+
+    def _flush(self, chunk: list[_Row]) -> None:
+        if self.kind.has_customer:
+            self._resolve_customers(chunk)
+        self._classify_keys(chunk)
+        if self.kind.name == "customers":
+            self._warn_duplicates(chunk)
+        for row in chunk:
+            if row.problems:
+                self.report.invalid += 1
+                for problem in row.problems:
+                    self.report.add_problem(problem)
+                self._write_skipped(row)
+                continue
+            self.report.valid += 1
+            if row.new_customer:
+                self.new_customer_codes.add(row.customer_code)
+            self.staged_writer.writerow(
+                [row.key, *([row.customer_code] if self.kind.has_customer else [])]
+                + [_serialise(row.values.get(f)) for f in self.fields]
+            )
+
+    def _resolve_customers(self, chunk: list[_Row]) -> None:
+        # Rows with other problems are resolved too, so the report lists every problem.
+        codes = {r.customer_code for r in chunk if r.customer_code}
+        if not codes:
+            return
+        visible_qs = (
+            Customer.objects.all() if self.actor is None else customers_visible_to(self.actor)
+        )
+        visible = set(
+            visible_qs.filter(external_code__in=codes).values_list("external_code", flat=True)
+        )
+        missing = codes - visible
+        alias: dict[str, str] = {}
+        if missing:
+            # A code merged away still finds the customer it was merged into.
+            for merged_code, survivor_code in CustomerMerge.objects.filter(
+                merged_code__in=missing, survivor__in=visible_qs
+            ).values_list("merged_code", "survivor__external_code"):
+                alias[merged_code] = survivor_code
+            exists_elsewhere = set(
+                Customer.objects.filter(external_code__in=missing - set(alias)).values_list(
+                    "external_code", flat=True
+                )
+            )
+        else:
+            exists_elsewhere = set()
+        for row in chunk:
+            code = row.customer_code
+            if not code or code in visible:
+                continue
+            if code in alias:
+                row.customer_code = alias[code]
+            elif self.create_customers and code not in exists_elsewhere:
+                row.new_customer = True
+            else:
+                row.problems.append(
+                    Problem(
+                        row.number,
+                        "customer_code",
+                        _show(code),
+                        _("unknown customer code")
+                        + (
+                            ""
+                            if self.create_customers
+                            else " " + _("(import the customers first, or allow creating them)")
+                        ),
+                    )
+                )
+
+    def _classify_keys(self, chunk: list[_Row]) -> None:
+        model = self.kind.model
+        keys = {r.key for r in chunk if r.key and not r.problems}
+        if not keys:
+            return
+        existing = dict(
+            model.objects.filter(external_code__in=keys).values_list(
+                "external_code", "customer_id" if self.kind.has_customer else "pk"
+            )
+        )
+        if self.actor is not None and existing:
+            if self.kind.has_customer:
+                owners = set(existing.values())
+                allowed = set(
+                    customers_visible_to(self.actor)
+                    .filter(pk__in=owners)
+                    .values_list("pk", flat=True)
+                )
+                foreign = {k for k, cid in existing.items() if cid not in allowed}
+            else:
+                allowed = set(
+                    customers_visible_to(self.actor)
+                    .filter(external_code__in=existing)
+                    .values_list("external_code", flat=True)
+                )
+                foreign = set(existing) - allowed
+        else:
+            foreign = set()
+        for row in chunk:
+            if row.problems or not row.key:
+                continue
+            if row.key in foreign:
+                row.problems.append(
+                    Problem(
+                        row.number,
+                        "code",
+                        _show(row.key),
+                        _("this code is already used by a record outside your customers"),
+                    )
+                )
+                continue
+            action = "update" if row.key in existing else "create"
+            if action == "update":
+                self.report.to_update += 1
+            else:
+                self.report.to_create += 1
+            if len(self.report.samples) < MAX_SAMPLES:
+                self.report.samples.append(
+                    {
+                        "row": row.number,
+                        "action": action,
+                        "code": "" if row.key.startswith("~") else row.key,
+                        "customer_code": row.customer_code or "",
+                        "name": row.values.get("name") or row.values.get("summary") or "",
+                    }
+                )
+
+    def _warn_duplicates(self, chunk: list[_Row]) -> None:
+        """New customers whose name, phone or tax number is already on file: a warning that
+        names the existing customer when the user may see it."""
+        new = [r for r in chunk if not r.problems and r.key]
+        names = {r.values.get("name") for r in new if r.values.get("name")}
+        phones = {r.values.get("phone") for r in new if r.values.get("phone")}
+        taxes = {r.values.get("tax_number") for r in new if r.values.get("tax_number")}
+        if len(self.report.warnings) >= MAX_WARNINGS or not (names or phones or taxes):
+            return
+        keys = [r.key for r in new]
+        matches = list(
+            Customer.objects.filter(
+                Q(name__in=names) | Q(phone__in=phones) | Q(tax_number__in=taxes)
+            )
+            .exclude(external_code__in=keys)
+            .values_list("pk", "external_code", "name", "phone", "tax_number")[:MAX_WARNINGS]
+        )
+        if not matches:
+            return
+        visible_ids = (
+            {m[0] for m in matches}
+            if self.actor is None
+            else set(
+                customers_visible_to(self.actor)
+                .filter(pk__in=[m[0] for m in matches])
+                .values_list("pk", flat=True)
+            )
+        )
+        for row in new:
+            for pk, code, name, phone, tax in matches:
+                v = row.values
+                if v.get("name") == name or (phone and v.get("phone") == phone) or (
+                    tax and v.get("tax_number") == tax
+                ):
+                    who = f"{name} ({code})" if pk in visible_ids else _("another rep's customer")
+                    self.report.warnings.append(
+                        _("Row %(row)s may duplicate %(who)s (same name, phone or tax number).")
+                        % {"row": row.number, "who": who}
+                    )
+                    break
+            if len(self.report.warnings) >= MAX_WARNINGS:
+                return
+
+    def _write_skipped(self, row: _Row) -> None:
+        if self.skipped_path is None:
+            return
+        if self.skipped_file is None:
+            self.skipped_file = self.skipped_path.open("w", encoding="utf-8-sig", newline="")
+            self.skipped_writer = csv.writer(self.skipped_file)
+            self.skipped_writer.writerow(["row", *self.header, "problems"])
+        reasons = "; ".join(
+            f"{pr.column}: {pr.reason}" if pr.column else pr.reason for pr in row.problems
+        )
+        self.skipped_writer.writerow(
+            [row.number, *[_serialise(c, blank="") for c in row.cells], reasons]
+        )
+        self.report.skipped_path = str(self.skipped_path)
+
+    # ------------------------------------------------------------------ pass 2
+
+    @transaction.atomic
+    def _write(self, staged) -> None:
+        from .writers import create_missing_customers, write_generic, write_postgres
+
+        if self.new_customer_codes:
+            self.report.customers_created = create_missing_customers(
+                codes=sorted(self.new_customer_codes), actor=self.actor
+            )
+        writer = write_postgres if connection.vendor == "postgresql" else write_generic
+        self.report.created, self.report.updated = writer(
+            kind=self.kind, fields=self.fields, staged=staged, defaults=self.create_defaults()
+        )
+        self.report.written = True
+
+
+def _serialise(value: Any, *, blank: str = NULL) -> str:
+    if value is None:
+        return blank
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def run_import(
+    *,
+    kind: str,
+    path: Path | str,
+    actor: User | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    create_customers: bool = False,
+    skipped_path: Path | str | None = None,
+) -> ImportReport:
+    """Import `path` as `kind` (customers, contacts, transactions, contact_logs).
+
+    `actor` None means a trusted system import (the management command): every customer is
+    in scope. Otherwise customer codes, owners and teams are limited to what the actor may
+    see, and codes of records outside that scope are refused."""
+    from .specs import KINDS
+
+    return Importer(
+        kind=KINDS[kind],
+        actor=actor,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        create_customers=create_customers,
+        skipped_path=skipped_path,
+    ).run(path)

@@ -1,0 +1,193 @@
+"""Writing staged import rows. Both writers have the same meaning: a row whose key exists
+updates the columns the file fills (blank cells leave the stored value alone), a new key
+creates a row (blank cells take the field's default); rows that would not change anything
+are not touched, so a re-import reports nothing created and nothing updated."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+from django.utils import timezone
+
+from crm.models import User
+
+from ..models import Customer
+from .specs import ImportKind
+
+NULL = "\\N"
+# Rows per bulk statement on the generic path (SQLite allows 32,766 parameters per query;
+# 500 rows × up to 30 columns stays below it).
+GENERIC_BATCH = 500
+
+
+def create_missing_customers(*, codes: list[str], actor: User | None) -> int:
+    """Customers for unknown codes the user asked to create: the code doubles as the name
+    until someone fills the profile in."""
+    owner_id = team_id = None
+    if actor is not None:
+        if actor.is_rep:
+            owner_id, team_id = actor.pk, actor.team_id
+        elif not actor.sees_all_teams:
+            team_id = actor.team_id
+    objs = [
+        Customer(external_code=code, name=code, owner_id=owner_id, team_id=team_id)
+        for code in codes
+    ]
+    Customer.objects.bulk_create(objs, batch_size=GENERIC_BATCH)
+    return len(objs)
+
+
+def _model_columns(model: type[Model]):
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+def _default(field, defaults: dict[str, Any], now):
+    if field.attname in defaults:
+        return defaults[field.attname]
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return now
+    if field.has_default():
+        return field.get_default()
+    return None if field.null else field.get_default()
+
+
+def write_postgres(
+    *, kind: ImportKind, fields: list[str], staged, defaults: dict[str, Any]
+) -> tuple[int, int]:
+    """COPY the staged rows into a temporary table, then UPDATE what changed and INSERT what
+    is new — two statements for the whole file."""
+    model = kind.model
+    table = connection.ops.quote_name(model._meta.db_table)
+    qn = connection.ops.quote_name
+    by_attname = {f.attname: f for f in _model_columns(model)}
+    stage_cols = ["key", *(["customer_code"] if kind.has_customer else []), *fields]
+    now = timezone.now()
+    customers = qn(Customer._meta.db_table)
+    with connection.cursor() as cur:
+        cur.execute(
+            "CREATE TEMP TABLE crm_import_stage ("
+            + ", ".join(f"{qn('s_' + c)} text" for c in stage_cols)
+            + ") ON COMMIT DROP"
+        )
+        copy_sql = (
+            "COPY crm_import_stage FROM STDIN WITH (FORMAT csv, NULL '\\N', ENCODING 'UTF8')"
+        )
+        # Django's cursor wraps psycopg2's, which streams the file to the server.
+        cur.cursor.copy_expert(copy_sql, staged)
+        cur.execute("CREATE INDEX ON crm_import_stage (s_key)")
+        cur.execute("ANALYZE crm_import_stage")
+
+        def cast(attname: str) -> str:
+            return f"s.{qn('s_' + attname)}::{by_attname[attname].db_type(connection)}"
+
+        join = (
+            f" JOIN {customers} c ON c.external_code = s.s_customer_code"
+            if kind.has_customer
+            else ""
+        )
+        # UPDATE: only rows whose values actually change.
+        sets = [f"{qn(f)} = COALESCE({cast(f)}, t.{qn(f)})" for f in fields]
+        old = [f"t.{qn(f)}" for f in fields]
+        new = [f"COALESCE({cast(f)}, t.{qn(f)})" for f in fields]
+        if kind.has_customer:
+            sets.append("customer_id = c.id")
+            old.append("t.customer_id")
+            new.append("c.id")
+        updated = 0
+        if sets:
+            extra = ", updated_at = %s" if "updated_at" in by_attname else ""
+            cur.execute(
+                f"UPDATE {table} t SET {', '.join(sets)}{extra} "  # noqa: S608 - names from _meta
+                f"FROM crm_import_stage s{join} "
+                f"WHERE t.external_code = s.s_key "
+                f"AND ROW({', '.join(old)}) IS DISTINCT FROM ROW({', '.join(new)})",
+                [now] if extra else [],
+            )
+            updated = cur.rowcount
+        # INSERT: keys not stored yet.
+        insert_cols: list[str] = []
+        select: list[str] = []
+        params: list[Any] = []
+        for f in _model_columns(model):
+            insert_cols.append(qn(f.column))
+            if f.attname == "external_code":
+                select.append("s.s_key")
+            elif kind.has_customer and f.attname == "customer_id":
+                select.append("c.id")
+            elif f.attname in fields:
+                default = _default(f, defaults, now)
+                if default is None:
+                    select.append(cast(f.attname))
+                else:
+                    select.append(f"COALESCE({cast(f.attname)}, %s)")
+                    params.append(default)
+            else:
+                select.append("%s")
+                params.append(_default(f, defaults, now))
+        cur.execute(
+            f"INSERT INTO {table} ({', '.join(insert_cols)}) "  # noqa: S608 - names from _meta
+            f"SELECT {', '.join(select)} FROM crm_import_stage s{join} "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.external_code = s.s_key)",
+            params,
+        )
+        created = cur.rowcount
+        cur.execute("DROP TABLE crm_import_stage")
+    return created, updated
+
+
+def write_generic(
+    *, kind: ImportKind, fields: list[str], staged, defaults: dict[str, Any]
+) -> tuple[int, int]:
+    """The same upsert with the ORM, batch by batch (SQLite and small installations)."""
+    model = kind.model
+    by_attname = {f.attname: f for f in _model_columns(model)}
+    reader = csv.reader(staged)
+    created = updated = 0
+    now = timezone.now()
+    touch = ["updated_at"] if "updated_at" in by_attname else []
+    while True:
+        batch = list(itertools.islice(reader, GENERIC_BATCH))
+        if not batch:
+            return created, updated
+        offset = 2 if kind.has_customer else 1
+        keys = [r[0] for r in batch]
+        existing = model.objects.in_bulk(keys, field_name="external_code")
+        customer_ids: dict[str, int] = {}
+        if kind.has_customer:
+            customer_ids = dict(
+                Customer.objects.filter(external_code__in={r[1] for r in batch}).values_list(
+                    "external_code", "pk"
+                )
+            )
+        to_create, to_update = [], []
+        for r in batch:
+            values = {
+                f: by_attname[f].to_python(None if v == NULL else v)
+                for f, v in zip(fields, r[offset:], strict=True)
+            }
+            if kind.has_customer:
+                values["customer_id"] = customer_ids[r[1]]
+            obj = existing.get(r[0])
+            if obj is None:
+                init = {**defaults, **{k: v for k, v in values.items() if v is not None}}
+                to_create.append(model(external_code=r[0], **init))
+                continue
+            changed = False
+            for f, v in values.items():
+                if v is not None and getattr(obj, f) != v:
+                    setattr(obj, f, v)
+                    changed = True
+            if changed:
+                if touch:
+                    obj.updated_at = now
+                to_update.append(obj)
+        model.objects.bulk_create(to_create)
+        update_fields = [*fields, *(["customer_id"] if kind.has_customer else []), *touch]
+        if to_update and update_fields:
+            model.objects.bulk_update(to_update, update_fields)
+        created += len(to_create)
+        updated += len(to_update)

@@ -1,0 +1,101 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from segmentation.models import class_label
+
+from .forms import PlaybookAdminForm
+from .models import Enrollment, Playbook, PlaybookStep, PoolEvent, StrategySettings, Task
+
+
+class PlaybookStepInline(admin.TabularInline):
+    model = PlaybookStep
+    extra = 1
+    fields = ["order", "kind", "day_offset", "instruction_zh", "instruction_en"]
+
+
+@admin.register(Playbook)
+class PlaybookAdmin(admin.ModelAdmin):
+    form = PlaybookAdminForm
+    inlines = [PlaybookStepInline]
+    list_display = [
+        "name_zh", "name_en", "dimension", "class_display", "priority", "cadence_days",
+        "service_level", "max_interval_days", "release_after_days", "active",
+    ]  # fmt: skip
+    list_filter = ["active", "dimension", "service_level"]
+    list_editable = ["priority", "active"]
+    search_fields = ["name_zh", "name_en", "code"]
+    fieldsets = [
+        (None, {"fields": ["code", "target", "priority", "active"]}),
+        (_("Name and goal"), {"fields": ["name_zh", "name_en", "goal_zh", "goal_en"]}),
+        (
+            _("Service level"),
+            {
+                "fields": [
+                    "service_level",
+                    "cadence_days",
+                    "max_interval_days",
+                    "release_after_days",
+                ]
+            },
+        ),  # fmt: skip
+        (_("Guidance"), {"fields": ["channel_zh", "channel_en", "pricing_zh", "pricing_en"]}),
+    ]
+
+    @admin.display(description=_("class"))
+    def class_display(self, obj: Playbook) -> str:
+        return class_label(obj.dimension, obj.class_code)
+
+
+@admin.register(StrategySettings)
+class StrategySettingsAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__", "max_open_tasks", "missed_after_days", "pool_enabled", "pool_notice_days",
+        "prospect_release_days", "claim_limit", "claim_window_days",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request):
+        return not StrategySettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = ["customer", "playbook", "reason", "started_on", "ended_on", "tasks_capped"]
+    list_filter = ["reason", "playbook"]
+    list_select_related = ["customer", "playbook"]
+    raw_id_fields = ["customer"]
+    show_full_result_count = False
+    date_hierarchy = "started_on"
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ["customer", "kind", "due_on", "status", "owner", "completed_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["customer", "owner"]
+    raw_id_fields = ["customer", "owner", "enrollment", "step", "contact_log"]
+    show_full_result_count = False
+    date_hierarchy = "due_on"
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(PoolEvent)
+class PoolEventAdmin(admin.ModelAdmin):
+    list_display = ["on", "kind", "customer", "user", "team", "reason"]
+    list_filter = ["kind", "team"]
+    list_select_related = ["customer", "user", "team"]
+    raw_id_fields = ["customer", "user"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -60,7 +60,8 @@ def main() -> None:
                 f"{amount * 0.6:.2f},paid\n"
             )
     size_mb = txn_csv.stat().st_size / 1e6
-    print(f"generated {args.rows:,} transactions ({size_mb:.1f} MB) in {time.perf_counter() - t0:.1f} s")
+    took = time.perf_counter() - t0
+    print(f"generated {args.rows:,} transactions ({size_mb:.1f} MB) in {took:.1f} s")
 
     t0 = time.perf_counter()
     report = run_import(kind="customers", path=customers_csv)

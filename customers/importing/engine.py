@@ -44,6 +44,9 @@ from .specs import (
 # Rows validated and resolved together: one query per chunk for customer codes and one for
 # existing keys. 5,000 codes keep each IN (…) list well under every database's limits.
 CHUNK = 5_000
+# …or fewer when rows are wide: a chunk holds at most ~8 MB of cell text, so a 50 MB file of
+# long notes is still processed in small pieces.
+CHUNK_CHARS = 8_000_000
 # Problems kept in detail for the report; the total is always counted.
 MAX_PROBLEMS = 1_000
 MAX_SAMPLES = 20
@@ -255,14 +258,17 @@ class Importer:
     def _validate(self, rows: Iterable[tuple[int, list[Any]]]) -> None:
         lookups = _Lookups(self.actor)
         chunk: list[_Row] = []
+        chars = 0
         for number, cells in rows:
             if all(p.is_blank(c) for c in cells):
                 continue
             self.report.rows += 1
             chunk.append(self._parse_row(number, cells, lookups))
-            if len(chunk) >= CHUNK:
+            chars += sum(len(c) for c in cells if isinstance(c, str))
+            if len(chunk) >= CHUNK or chars >= CHUNK_CHARS:
                 self._flush(chunk)
                 chunk = []
+                chars = 0
         if chunk:
             self._flush(chunk)
         if self.report.rows == 0:
@@ -496,8 +502,10 @@ class Importer:
         for row in new:
             for pk, code, name, phone, tax in matches:
                 v = row.values
-                if v.get("name") == name or (phone and v.get("phone") == phone) or (
-                    tax and v.get("tax_number") == tax
+                if (
+                    v.get("name") == name
+                    or (phone and v.get("phone") == phone)
+                    or (tax and v.get("tax_number") == tax)
                 ):
                     who = f"{name} ({code})" if pk in visible_ids else _("another rep's customer")
                     self.report.warnings.append(

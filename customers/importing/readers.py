@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -117,7 +116,7 @@ def _open_csv(path: Path, encoding: str) -> TableSource:
 
     iterator = rows()
     try:
-        _, header = next(iterator)
+        _number, header = next(iterator)
     except StopIteration:
         raise ImportFileError(_("The file is empty.")) from None
     return TableSource(header=header, rows=iterator, format="csv", encoding=encoding)
@@ -150,5 +149,3 @@ def _open_xlsx(path: Path) -> TableSource:
         raise ImportFileError(_("The file is empty.")) from None
     header_cells = ["" if h is None else str(h) for h in header]
     return TableSource(header=header_cells, rows=rows(), format="xlsx")
-
-

@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy
 from ..models import (
     AgeBand,
     CompanySize,
+    Contact,
     ContactChannel,
     ContactLog,
     ContactOutcome,
-    Contact,
     Customer,
     CustomerKind,
     DecisionRole,
@@ -112,7 +112,9 @@ CUSTOMERS = ImportKind(
             ("customer code", "客户编号", "客户编码", "客户代码", "编号", "编码"),
             required=True,
         ),
-        Column("name", "name", _text(200), ("客户名称", "名称", "客户名", "公司名称", "姓名"), True),
+        Column(
+            "name", "name", _text(200), ("客户名称", "名称", "客户名", "公司名称", "姓名"), True
+        ),
         Column("kind", "kind", _choice(CustomerKind), ("type", "类型", "客户类型")),
         Column("industry", "industry", _choice(Industry), ("行业",)),
         Column("size", "size", _choice(CompanySize), ("规模", "企业规模")),
@@ -186,8 +188,16 @@ TRANSACTIONS = ImportKind(
         Column("amount", "amount", p.decimal, ("金额", "订单金额", "销售额"), required=True),
         Column("cost", "cost", p.decimal, ("成本",)),
         Column("quantity", "quantity", partial(p.integer, minimum=1), ("数量",)),
-        Column("category", "category_id", _text(40), ("品类", "类别", "产品类别"), lookup=LOOKUP_CATEGORY),
-        Column("product", "product_id", _text(40), ("产品", "产品编号", "sku"), lookup=LOOKUP_PRODUCT),
+        Column(
+            "category",
+            "category_id",
+            _text(40),
+            ("品类", "类别", "产品类别"),
+            lookup=LOOKUP_CATEGORY,
+        ),
+        Column(
+            "product", "product_id", _text(40), ("产品", "产品编号", "sku"), lookup=LOOKUP_PRODUCT
+        ),
         Column(
             "payment_method", "payment_method", _choice(PaymentMethod), ("付款方式", "支付方式")
         ),
@@ -206,7 +216,13 @@ CONTACT_LOGS = ImportKind(
     columns=(
         CUSTOMER_CODE,
         Column("code", "external_code", _text(64), ("log code", "记录编号", "编号")),
-        Column("occurred_at", "occurred_at", p.datetime, ("date", "when", "日期", "时间", "沟通时间"), True),
+        Column(
+            "occurred_at",
+            "occurred_at",
+            p.datetime,
+            ("date", "when", "日期", "时间", "沟通时间"),
+            True,
+        ),
         Column("channel", "channel", _choice(ContactChannel), ("渠道", "方式", "沟通方式")),
         Column("direction", "direction", _choice(Direction), ("方向",)),
         Column("summary", "summary", _text(10_000), ("内容", "摘要", "沟通内容"), required=True),

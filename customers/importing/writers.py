@@ -73,9 +73,7 @@ def write_postgres(
             + ", ".join(f"{qn('s_' + c)} text" for c in stage_cols)
             + ") ON COMMIT DROP"
         )
-        copy_sql = (
-            "COPY crm_import_stage FROM STDIN WITH (FORMAT csv, NULL '\\N', ENCODING 'UTF8')"
-        )
+        copy_sql = "COPY crm_import_stage FROM STDIN WITH (FORMAT csv, NULL '\\N', ENCODING 'UTF8')"
         # Django's cursor wraps psycopg2's, which streams the file to the server.
         cur.cursor.copy_expert(copy_sql, staged)
         cur.execute("CREATE INDEX ON crm_import_stage (s_key)")

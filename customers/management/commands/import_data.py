@@ -78,6 +78,10 @@ class Command(BaseCommand):
             out.write(
                 self.style.SUCCESS(
                     f"Written: {report.created} created, {report.updated} updated"
-                    + (f", {report.customers_created} customers created" if create_customers else "")
+                    + (
+                        f", {report.customers_created} customers created"
+                        if create_customers
+                        else ""
+                    )
                 )
             )

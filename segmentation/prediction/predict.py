@@ -1,0 +1,271 @@
+"""From per-customer summaries to p_alive, expected orders and expected revenue in 365 days.
+
+`predict_customer_value` never crashes on thin or odd data: it says what is wrong in a `Notice`
+(a code plus a translated sentence) and falls back to a transparent estimate:
+
+* counts — the pooled repeat-purchase rate (all repeat purchases / all customer-days) for everyone,
+  and p_alive left empty (NaN: "not known") rather than invented;
+* spend — each repeat buyer's own mean repeat-order value, and the mean of those for the rest.
+
+Bad input (a negative tenure, recency after tenure…) is not degenerate data but a bug upstream:
+it raises `PredictionInputError` naming the customer, the field and the reason.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from django.utils.translation import gettext_lazy as _
+
+from .fitting import (
+    DEFAULT_MAXITER,
+    FitResult,
+    fit_count_model,
+    fit_spend_model,
+    group_identical_rows,
+)
+from .formulas import (
+    Array,
+    conditional_expected_orders,
+    gamma_gamma_expected_value,
+    p_alive,
+)
+
+HORIZON_DAYS = 365.0
+COLUMNS = ("frequency", "recency", "T", "monetary_value")
+OUTPUT_COLUMNS = ("p_alive", "expected_orders_365d", "expected_revenue_365d")
+DEFAULT_MODEL = "mbgnbd"
+# Four parameters need more than a handful of customers: below these counts the likelihood is so
+# flat that the estimates swing with every new order, so the pooled rate is the honest answer.
+MIN_CUSTOMERS = 30
+MIN_REPEAT_BUYERS = 10
+MIN_SPEND_BUYERS = 20
+
+_MESSAGES = {
+    "no_customers": _("No customer has a purchase before the run date; nothing to predict."),
+    "single_purchase_day": _(
+        "All purchases fall on a single day, so there is no buying rhythm to learn yet. "
+        "Expected orders use the pooled repeat rate (zero); the chance of still being active is "
+        "left empty."
+    ),
+    "no_repeat_buyers": _(
+        "None of the %(n)s customers has bought a second time yet, so repeat buying cannot be "
+        "modelled. Expected orders use the pooled repeat rate (zero); the chance of still being "
+        "active is left empty."
+    ),
+    "too_few_customers": _(
+        "Only %(n)s customers (%(repeat)s of them repeat buyers) — at least %(min_n)s customers "
+        "and %(min_repeat)s repeat buyers are needed for a reliable fit. Expected orders use the "
+        "pooled repeat rate; the chance of still being active is left empty."
+    ),
+    "count_fit_not_converged": _(
+        "The purchase model did not converge (%(detail)s). Expected orders use the pooled repeat "
+        "rate; the chance of still being active is left empty."
+    ),
+    "too_few_spend_buyers": _(
+        "Only %(n)s repeat buyers with a known order value (at least %(min_n)s are needed for the "
+        "spend model); expected order values are each customer's own average."
+    ),
+    "spend_fit_not_converged": _(
+        "The spend model did not converge (%(detail)s); expected order values are each "
+        "customer's own average."
+    ),
+    "spend_fit_heavy_tail": _(
+        "Order values vary too wildly for the spend model (q = %(q)s ≤ 1 means no finite "
+        "average); expected order values are each customer's own average."
+    ),
+}
+
+
+class PredictionInputError(ValueError):
+    """A summary row that cannot be right; the message names the customer, field and reason."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    code: str
+    params: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return str(_MESSAGES[self.code]) % self.params if self.params else str(_MESSAGES[self.code])
+
+
+@dataclass(frozen=True)
+class Prediction:
+    scores: pd.DataFrame  # OUTPUT_COLUMNS + expected_order_value, indexed like the input
+    count_method: str  # "mbgnbd" | "bgnbd" | "pooled_rate"
+    spend_method: str  # "gamma_gamma" | "own_mean"
+    count_fit: FitResult | None
+    spend_fit: FitResult | None
+    notices: list[Notice]
+    n_customers: int
+    seconds: float
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-serialisable summary to store with a segmentation run."""
+        return {
+            "count_method": self.count_method,
+            "spend_method": self.spend_method,
+            "count_fit": self.count_fit.as_dict() if self.count_fit else None,
+            "spend_fit": self.spend_fit.as_dict() if self.spend_fit else None,
+            "notices": [{"code": n.code, "params": n.params} for n in self.notices],
+            "n_customers": self.n_customers,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _first_bad(summary: pd.DataFrame, mask: pd.Series, column: str, why: str) -> None:
+    if bool(mask.any()):
+        label = mask[mask].index[0]
+        count = int(mask.sum())
+        more = f" (and {count - 1} more rows)" if count > 1 else ""
+        raise PredictionInputError(
+            f"customer {label}: {column} = {summary.at[label, column]!r} — {why}{more}"
+        )
+
+
+def summary_validate(summary: pd.DataFrame) -> None:
+    """Raise PredictionInputError on the first impossible row."""
+    missing = [c for c in COLUMNS if c not in summary.columns]
+    if missing:
+        raise PredictionInputError(f"summary lacks column(s) {', '.join(missing)}")
+    for column in COLUMNS:
+        values = pd.to_numeric(summary[column], errors="coerce")
+        _first_bad(summary, ~np.isfinite(values.astype(float)), column, "is not a finite number")
+        _first_bad(summary, values < 0, column, "must not be negative")
+    freq = summary["frequency"].astype(float)
+    _first_bad(summary, freq != np.floor(freq), "frequency", "must be a whole number of purchases")
+    _first_bad(
+        summary,
+        summary["recency"] > summary["T"],
+        "recency",
+        "the last purchase cannot come after the end of the observed period (T)",
+    )
+    _first_bad(
+        summary,
+        (freq == 0) & (summary["recency"] != 0),
+        "recency",
+        "a customer without repeat purchases has recency 0",
+    )
+
+
+def _pooled_rate(x: Array, big_t: Array) -> float:
+    exposure = float(big_t.sum())
+    return float(x.sum()) / exposure if exposure > 0 else 0.0
+
+
+def _count_scores(fit: FitResult, x: Array, t_x: Array, big_t: Array) -> tuple[Array, Array]:
+    """p_alive and E[orders in 365 days], computed once per distinct (x, t_x, T)."""
+    (ux, ut_x, ut), _w, inverse = group_identical_rows(x, t_x, big_t)
+    params = fit.as_tuple()
+    alive = p_alive(params, ux, ut_x, ut, model=fit.model)  # type: ignore[arg-type]
+    orders = conditional_expected_orders(
+        params,  # type: ignore[arg-type]
+        HORIZON_DAYS,
+        ux,
+        ut_x,
+        ut,
+        model=fit.model,
+    )
+    return alive[inverse], orders[inverse]
+
+
+def predict_customer_value(
+    *,
+    summary: pd.DataFrame,
+    model: str = DEFAULT_MODEL,
+    maxiter: int = DEFAULT_MAXITER,
+) -> Prediction:
+    """Fit the count and spend models on `summary` and score every row.
+
+    `summary` has one row per customer with at least one purchase, indexed by customer id:
+    frequency (repeat purchase days), recency (days from first to last purchase), T (days from
+    first purchase to the run date) and monetary_value (mean value of the repeat purchases, 0
+    without repeats)."""
+    started = time.perf_counter()
+    summary_validate(summary)
+    n = len(summary)
+    x = summary["frequency"].to_numpy(dtype=np.float64)
+    t_x = summary["recency"].to_numpy(dtype=np.float64)
+    big_t = summary["T"].to_numpy(dtype=np.float64)
+    m = summary["monetary_value"].to_numpy(dtype=np.float64)
+    notices: list[Notice] = []
+    n_repeat = int((x > 0).sum())
+
+    count_fit: FitResult | None = None
+    count_method = model
+    if n == 0:
+        notices.append(Notice("no_customers"))
+    elif n_repeat == 0 and float(big_t.max()) == float(big_t.min()):
+        notices.append(Notice("single_purchase_day"))
+    elif n_repeat == 0:
+        notices.append(Notice("no_repeat_buyers", {"n": n}))
+    elif n < MIN_CUSTOMERS or n_repeat < MIN_REPEAT_BUYERS:
+        notices.append(
+            Notice(
+                "too_few_customers",
+                {
+                    "n": n,
+                    "repeat": n_repeat,
+                    "min_n": MIN_CUSTOMERS,
+                    "min_repeat": MIN_REPEAT_BUYERS,
+                },
+            )
+        )
+    else:
+        count_fit = fit_count_model(x=x, t_x=t_x, big_t=big_t, model=model, maxiter=maxiter)
+        if not count_fit.converged:
+            notices.append(Notice("count_fit_not_converged", {"detail": count_fit.detail}))
+
+    if count_fit is not None and count_fit.converged:
+        alive, orders = _count_scores(count_fit, x, t_x, big_t)
+    else:
+        count_method = "pooled_rate"
+        alive = np.full(n, np.nan)
+        orders = np.full(n, _pooled_rate(x, big_t) * HORIZON_DAYS)
+
+    spend_fit: FitResult | None = None
+    spend_method = "own_mean"
+    repeat_values = m[(x > 0) & (m > 0)]
+    pooled_value = float(repeat_values.mean()) if len(repeat_values) else 0.0
+    if n_repeat and len(repeat_values) < MIN_SPEND_BUYERS:
+        notices.append(
+            Notice("too_few_spend_buyers", {"n": len(repeat_values), "min_n": MIN_SPEND_BUYERS})
+        )
+    elif n_repeat:
+        spend_fit = fit_spend_model(x=x, m=m, maxiter=maxiter)
+        q = spend_fit.params["q"]
+        if not spend_fit.converged:
+            notices.append(Notice("spend_fit_not_converged", {"detail": spend_fit.detail}))
+        elif q <= 1.0:
+            notices.append(Notice("spend_fit_heavy_tail", {"q": round(q, 3)}))
+        else:
+            spend_method = "gamma_gamma"
+    if spend_method == "gamma_gamma" and spend_fit is not None:
+        value = gamma_gamma_expected_value(spend_fit.as_tuple(), x, m)  # type: ignore[arg-type]
+    else:
+        value = np.where((x > 0) & (m > 0), m, pooled_value)
+
+    scores = pd.DataFrame(
+        {
+            "p_alive": alive,
+            "expected_orders_365d": orders,
+            "expected_revenue_365d": orders * value,
+            "expected_order_value": value,
+        },
+        index=summary.index,
+    )
+    return Prediction(
+        scores=scores,
+        count_method=count_method,
+        spend_method=spend_method,
+        count_fit=count_fit,
+        spend_fit=spend_fit,
+        notices=notices,
+        n_customers=n,
+        seconds=time.perf_counter() - started,
+    )

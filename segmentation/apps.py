@@ -1,7 +1,56 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# Dimensions offered as filters on the customer list (the RFM scores are in the export and the
+# RFM segment filter covers them for daily work).
+LIST_FILTER_DIMENSIONS = (
+    "lifecycle",
+    "value_tier",
+    "loyalty",
+    "potential",
+    "value_potential",
+    "frequency",
+    "rfm_segment",
+    "churn_warning",
+    "payment_risk",
+    "problem_customer",
+)
+
 
 class SegmentationConfig(AppConfig):
     name = "segmentation"
     verbose_name = _("Segmentation")
+
+    def ready(self) -> None:
+        # Customers keeps registries; segmentation fills them (data flows one way).
+        import django_filters
+
+        from customers.extensions import (
+            register_customer_filter,
+            register_export_columns,
+            register_insight_panel,
+        )
+
+        from .models import CLASS_CHOICES, Dimension
+        from .selectors import EXPORT_HEADERS, classes_for_export
+
+        register_insight_panel("segmentation/partials/_customer_classes.html")
+        register_export_columns("segmentation", headers=EXPORT_HEADERS, fetch=classes_for_export)
+        for dim in LIST_FILTER_DIMENSIONS:
+            register_customer_filter(
+                dim,
+                django_filters.ChoiceFilter(
+                    choices=CLASS_CHOICES[dim].choices,
+                    label=Dimension(dim).label,
+                    method=_class_filter(dim),
+                ),
+            )
+
+
+def _class_filter(dimension: str):
+    def filter_by_class(queryset, name, value):
+        from .selectors import customers_in_class
+
+        return customers_in_class(queryset, dimension=dimension, code=value) if value else queryset
+
+    return filter_by_class

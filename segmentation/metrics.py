@@ -103,13 +103,29 @@ def metrics_for_range(
             acq=Cast("acquisition_cost", FloatField()),
         )
         .values_list(
-            "id", "created_at", "interest_since", "size", "budget", "industry_outlook",
-            "growth", "acq", "tax_number",
+            "id",
+            "created_at",
+            "interest_since",
+            "size",
+            "budget",
+            "industry_outlook",
+            "growth",
+            "acq",
+            "tax_number",
         )
         .order_by(),
-        ["customer_id", "created_at", "interest_since", "size", "annual_budget",
-         "industry_outlook", "growth_rate", "acquisition_cost", "tax_number"],
-    )  # fmt: skip
+        [
+            "customer_id",
+            "created_at",
+            "interest_since",
+            "size",
+            "annual_budget",
+            "industry_outlook",
+            "growth_rate",
+            "acquisition_cost",
+            "tax_number",
+        ],
+    )
     if customers.empty:
         return customers
 
@@ -147,33 +163,62 @@ def metrics_for_range(
         )
         .order_by()
         .values_list(
-            "customer_id", "orders_total", "orders_window", "orders_prev_window", "first_date",
-            "last_date", "revenue_total", "revenue_window", "revenue_prev_window",
-            "costed_revenue", "profit_total", "profit_window", "categories", "active_months",
-            "due_orders", "on_time", "overdue_amount", "oldest_due",
+            "customer_id",
+            "orders_total",
+            "orders_window",
+            "orders_prev_window",
+            "first_date",
+            "last_date",
+            "revenue_total",
+            "revenue_window",
+            "revenue_prev_window",
+            "costed_revenue",
+            "profit_total",
+            "profit_window",
+            "categories",
+            "active_months",
+            "due_orders",
+            "on_time",
+            "overdue_amount",
+            "oldest_due",
         ),
-        ["customer_id", "orders_total", "orders_window", "orders_prev_window", "first_date",
-         "last_date", "revenue_total", "revenue_window", "revenue_prev_window", "costed_revenue",
-         "profit_total", "profit_window", "categories", "active_months", "due_orders", "on_time",
-         "overdue_amount", "oldest_due"],
-    )  # fmt: skip
+        [
+            "customer_id",
+            "orders_total",
+            "orders_window",
+            "orders_prev_window",
+            "first_date",
+            "last_date",
+            "revenue_total",
+            "revenue_window",
+            "revenue_prev_window",
+            "costed_revenue",
+            "profit_total",
+            "profit_window",
+            "categories",
+            "active_months",
+            "due_orders",
+            "on_time",
+            "overdue_amount",
+            "oldest_due",
+        ],
+    )
 
     cases = _frame(
         ServiceCase.objects.filter(in_range, opened_on__lte=as_of)
         .values("customer_id")
         .annotate(
-            complaints=Count("id", filter=Q(kind=ServiceCaseKind.COMPLAINT,
-                                            opened_on__gt=window_start)),
-            returns=Count("id", filter=Q(kind=ServiceCaseKind.RETURN,
-                                         opened_on__gt=window_start)),
-            repairs=Count("id", filter=Q(kind=ServiceCaseKind.REPAIR,
-                                         opened_on__gt=window_start)),
+            complaints=Count(
+                "id", filter=Q(kind=ServiceCaseKind.COMPLAINT, opened_on__gt=window_start)
+            ),
+            returns=Count("id", filter=Q(kind=ServiceCaseKind.RETURN, opened_on__gt=window_start)),
+            repairs=Count("id", filter=Q(kind=ServiceCaseKind.REPAIR, opened_on__gt=window_start)),
             service_cost=Cast(Sum("service_cost"), FloatField()),
         )
         .order_by()
         .values_list("customer_id", "complaints", "returns", "repairs", "service_cost"),
         ["customer_id", "complaints", "returns", "repairs", "service_cost"],
-    )  # fmt: skip
+    )
 
     day_end = _day_end(as_of)
     contacts = _frame(
@@ -220,11 +265,28 @@ def _day_end(as_of: dt.date) -> dt.datetime:
 def derive_metrics(df: pd.DataFrame, *, as_of: dt.date, duplicates: dict[str, int]) -> pd.DataFrame:
     """Ratios, day counts and scores from the raw aggregates (vectorised)."""
     zero_fill = [
-        "orders_total", "orders_window", "orders_prev_window", "revenue_total", "revenue_window",
-        "revenue_prev_window", "categories", "active_months", "due_orders", "on_time",
-        "overdue_amount", "complaints", "returns", "repairs", "service_cost", "contacts_window",
-        "referrals", "profit_total", "profit_window", "costed_revenue", "acquisition_cost",
-    ]  # fmt: skip
+        "orders_total",
+        "orders_window",
+        "orders_prev_window",
+        "revenue_total",
+        "revenue_window",
+        "revenue_prev_window",
+        "categories",
+        "active_months",
+        "due_orders",
+        "on_time",
+        "overdue_amount",
+        "complaints",
+        "returns",
+        "repairs",
+        "service_cost",
+        "contacts_window",
+        "referrals",
+        "profit_total",
+        "profit_window",
+        "costed_revenue",
+        "acquisition_cost",
+    ]
     for col in zero_fill:
         df[col] = pd.to_numeric(df[col], errors="coerce").fillna(0.0).astype("float64")
     df["satisfaction"] = pd.to_numeric(df["satisfaction"], errors="coerce").astype("float64")
@@ -250,8 +312,18 @@ def derive_metrics(df: pd.DataFrame, *, as_of: dt.date, duplicates: dict[str, in
     df["duplicate_of"] = np.where(first.notna() & (first != df.index), first, np.nan)
     df["size_score"] = df["size"].map(_SIZE_SCORE).fillna(0.0).astype("float64")
     df["outlook_score"] = df["industry_outlook"].map(_OUTLOOK_SCORE).fillna(0.5).astype("float64")
-    return df.drop(columns=["created_at", "first_date", "last_date", "interest_since",
-                            "oldest_due", "on_time", "costed_revenue", "tax_number"])  # fmt: skip
+    return df.drop(
+        columns=[
+            "created_at",
+            "first_date",
+            "last_date",
+            "interest_since",
+            "oldest_due",
+            "on_time",
+            "costed_revenue",
+            "tax_number",
+        ]
+    )
 
 
 def _ratio(a: pd.Series, b: pd.Series) -> pd.Series:

@@ -99,19 +99,37 @@ def ruleset_errors(obj: Any) -> dict[str, list[str]]:
         return None if value is None else float(value)
 
     pairs = [
-        ("dormant_days", "churned_days", _("Dormant after ({a} days) must be shorter than "
-                                           "churned after ({b} days).")),
-        ("dormant_rhythm_factor", "churned_rhythm_factor",
-         _("The dormant rhythm factor ({a}) must be smaller than the churned one ({b}).")),
-        ("core_share_pct", "important_share_pct",
-         _("Pareto: the core share ({a}%) must be smaller than core + important ({b}%).")),
-        ("core_top_pct", "important_top_pct",
-         _("Percentile: the core top ({a}%) must be smaller than core + important ({b}%).")),
-        ("important_min_amount", "core_min_amount",
-         _("Absolute: the important amount ({a}) must be below the core amount ({b}).")),
-        ("potential_medium_min", "potential_high_min",
-         _("The medium potential score ({a}) must be below the high one ({b}).")),
-    ]  # fmt: skip
+        (
+            "dormant_days",
+            "churned_days",
+            _("Dormant after ({a} days) must be shorter than churned after ({b} days)."),
+        ),
+        (
+            "dormant_rhythm_factor",
+            "churned_rhythm_factor",
+            _("The dormant rhythm factor ({a}) must be smaller than the churned one ({b})."),
+        ),
+        (
+            "core_share_pct",
+            "important_share_pct",
+            _("Pareto: the core share ({a}%) must be smaller than core + important ({b}%)."),
+        ),
+        (
+            "core_top_pct",
+            "important_top_pct",
+            _("Percentile: the core top ({a}%) must be smaller than core + important ({b}%)."),
+        ),
+        (
+            "important_min_amount",
+            "core_min_amount",
+            _("Absolute: the important amount ({a}) must be below the core amount ({b})."),
+        ),
+        (
+            "potential_medium_min",
+            "potential_high_min",
+            _("The medium potential score ({a}) must be below the high one ({b})."),
+        ),
+    ]
     for low, high, message in pairs:
         a, b = get(low), get(high)
         if a is not None and b is not None and a >= b:

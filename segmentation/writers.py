@@ -13,8 +13,9 @@ from django.db import connection
 SQLITE_BATCH = 5_000
 
 
-def frame_insert(*, table: str, frame: pd.DataFrame, columns: Sequence[str],
-                 integer_columns: Sequence[str] = ()) -> int:  # fmt: skip
+def frame_insert(
+    *, table: str, frame: pd.DataFrame, columns: Sequence[str], integer_columns: Sequence[str] = ()
+) -> int:
     """Inserts `frame[columns]` into `table`; returns the number of rows."""
     if frame.empty:
         return 0

@@ -189,6 +189,17 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 60 * 60}
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# Segmentation: classify every customer nightly at SEGMENTATION_NIGHTLY_AT (HH:MM, TIME_ZONE).
+from celery.schedules import crontab  # noqa: E402 - only the beat entries need it
+
+SEGMENTATION_NIGHTLY_AT = env("SEGMENTATION_NIGHTLY_AT", default="02:30")
+_seg_hour, _seg_minute = (int(x) for x in SEGMENTATION_NIGHTLY_AT.split(":"))
+CELERY_BEAT_SCHEDULE["segmentation-nightly"] = {
+    "task": "segmentation.tasks.segmentation_run_task",
+    "schedule": crontab(hour=_seg_hour, minute=_seg_minute),
+    "kwargs": {"triggered_by": "nightly"},
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -33,13 +33,15 @@ def rhythm_thresholds(df: pd.DataFrame, rules: Rules) -> tuple[pd.Series, pd.Ser
     interval = _col(df, "interval_days")
     known = (_col(df, "orders_total") >= rules.rhythm_min_orders) & interval.notna()
     dormant = np.where(
-        known, np.maximum(rules.dormant_days, rules.dormant_rhythm_factor * interval),
+        known,
+        np.maximum(rules.dormant_days, rules.dormant_rhythm_factor * interval),
         rules.dormant_days,
-    )  # fmt: skip
+    )
     churned = np.where(
-        known, np.maximum(rules.churned_days, rules.churned_rhythm_factor * interval),
+        known,
+        np.maximum(rules.churned_days, rules.churned_rhythm_factor * interval),
         rules.churned_days,
-    )  # fmt: skip
+    )
     return pd.Series(dormant, index=df.index), pd.Series(churned, index=df.index), known
 
 
@@ -49,18 +51,23 @@ def lifecycle(df: pd.DataFrame, rules: Rules) -> Result:
     interest = _col(df, "interest_days")
     buyer = orders > 0
     dormant_t, churned_t, known = rhythm_thresholds(df, rules)
-    rhythm_churn = known & (rules.churned_rhythm_factor * _col(df, "interval_days")
-                            > rules.churned_days)  # fmt: skip
-    rhythm_dormant = known & (rules.dormant_rhythm_factor * _col(df, "interval_days")
-                              > rules.dormant_days)  # fmt: skip
+    rhythm_churn = known & (
+        rules.churned_rhythm_factor * _col(df, "interval_days") > rules.churned_days
+    )
+    rhythm_dormant = known & (
+        rules.dormant_rhythm_factor * _col(df, "interval_days") > rules.dormant_days
+    )
     loyal_orders = _col(df, "orders_window") >= rules.loyal_min_orders
     loyal_tenure = _col(df, "tenure_days") >= rules.loyal_min_tenure_days
     return _select(
         df,
         [
             (df["duplicate_of"].notna(), UNCLASSIFIED, "duplicate"),
-            (~buyer & interest.notna() & (interest <= rules.intent_window_days), "intent",
-             "intent"),
+            (
+                ~buyer & interest.notna() & (interest <= rules.intent_window_days),
+                "intent",
+                "intent",
+            ),
             (~buyer & interest.notna(), "prospect", "prospect_stale"),
             (~buyer, "prospect", "prospect"),
             ((recency > churned_t) & rhythm_churn, "churned", "churned_rhythm"),
@@ -72,7 +79,7 @@ def lifecycle(df: pd.DataFrame, rules: Rules) -> Result:
             (orders >= 2, "repeat", "repeat"),
         ],
         ("new", "new"),
-    )  # fmt: skip
+    )
 
 
 def value_tier(df: pd.DataFrame, rules: Rules, cuts: dict) -> Result:
@@ -99,7 +106,7 @@ def value_tier(df: pd.DataFrame, rules: Rules, cuts: dict) -> Result:
             ((basis > 0) & (basis >= important_v), "important", method),
         ],
         ("ordinary", method),
-    )  # fmt: skip
+    )
 
 
 def loyalty(df: pd.DataFrame, rules: Rules) -> Result:
@@ -217,8 +224,9 @@ def churn_warning(df: pd.DataFrame, rules: Rules, life: np.ndarray) -> Result:
     interval = _col(df, "interval_days")
     known = (_col(df, "orders_total") >= rules.rhythm_min_orders) & interval.notna()
     active = ~np.isin(life, ["dormant", "churned"])
-    overdue = known & active & (_col(df, "recency_days") > rules.churn_rhythm_overdue_factor
-                                * interval)  # fmt: skip
+    overdue = (
+        known & active & (_col(df, "recency_days") > rules.churn_rhythm_overdue_factor * interval)
+    )
     drop = (_col(df, "revenue_prev_window") > 0) & (
         _col(df, "spend_trend_pct") <= -rules.churn_trend_drop_pct
     )
@@ -241,12 +249,16 @@ def payment_risk(df: pd.DataFrame, rules: Rules) -> Result:
         [
             (df["duplicate_of"].notna(), UNCLASSIFIED, "duplicate"),
             (_col(df, "overdue_days") > rules.payment_grace_days, "yes", "overdue"),
-            ((due >= rules.payment_min_due_orders)
-             & (_col(df, "on_time_pct") < rules.payment_min_on_time_pct), "yes", "late_payer"),
+            (
+                (due >= rules.payment_min_due_orders)
+                & (_col(df, "on_time_pct") < rules.payment_min_on_time_pct),
+                "yes",
+                "late_payer",
+            ),
             (due < rules.payment_min_due_orders, "no", "few_invoices"),
         ],
         ("no", "punctual"),
-    )  # fmt: skip
+    )
 
 
 def problem_customer(df: pd.DataFrame, rules: Rules) -> Result:

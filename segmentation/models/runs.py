@@ -170,14 +170,39 @@ class CustomerClasses(models.Model):
 
 
 METRIC_FIELDS: tuple[str, ...] = (
-    "recency_days", "orders_total", "orders_window", "orders_prev_window", "revenue_total",
-    "revenue_window", "revenue_prev_window", "profit_total", "profit_window", "margin_pct",
-    "avg_order_value", "categories", "tenure_days", "customer_days", "interest_days",
-    "active_months", "interval_days", "due_orders", "on_time_pct", "overdue_amount",
-    "overdue_days", "contacts_window", "complaints", "returns", "repairs", "satisfaction",
-    "referrals", "spend_trend_pct", "service_cost", "net_value", "potential_score",
+    "recency_days",
+    "orders_total",
+    "orders_window",
+    "orders_prev_window",
+    "revenue_total",
+    "revenue_window",
+    "revenue_prev_window",
+    "profit_total",
+    "profit_window",
+    "margin_pct",
+    "avg_order_value",
+    "categories",
+    "tenure_days",
+    "customer_days",
+    "interest_days",
+    "active_months",
+    "interval_days",
+    "due_orders",
+    "on_time_pct",
+    "overdue_amount",
+    "overdue_days",
+    "contacts_window",
+    "complaints",
+    "returns",
+    "repairs",
+    "satisfaction",
+    "referrals",
+    "spend_trend_pct",
+    "service_cost",
+    "net_value",
+    "potential_score",
     "duplicate_of",
-)  # fmt: skip
+)
 WHY_FIELDS: tuple[str, ...] = tuple(f"{d}_why" for d in DIMENSIONS)
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,20 +60,23 @@ def class_pin_set(
     pin, _created = ClassPin.objects.update_or_create(
         customer=customer,
         dimension=dimension,
-        defaults={"code": code, "reason": reason[:300], "expires_on": expires_on,
-                  "created_by": actor},
-    )  # fmt: skip
+        defaults={
+            "code": code,
+            "reason": reason[:300],
+            "expires_on": expires_on,
+            "created_by": actor,
+        },
+    )
     return pin
 
 
 @transaction.atomic
-def class_pin_remove(*, actor, pin_id: int) -> None:
-    """Removes a pin on a customer the actor may see (404 otherwise)."""
+def class_pin_remove(*, actor, pin_id: int, customer_id: int) -> None:
+    """Removes a pin of a customer the actor may see (404 otherwise, also for a pin of
+    another customer)."""
     _check_actor(actor)
-    pin = ClassPin.objects.filter(pk=pin_id).first()
+    customer = customer_get_for_user(user=actor, customer_id=customer_id)
+    pin = ClassPin.objects.filter(pk=pin_id, customer=customer).first()
     if pin is None:
-        from django.http import Http404
-
         raise Http404("No such pin")
-    customer_get_for_user(user=actor, customer_id=pin.customer_id)
     pin.delete()

@@ -70,15 +70,20 @@ def ruleset_preview(
     customers = 0
     for frame in frames:
         new = classify(frame, rules, cuts)
-        old = pd.DataFrame.from_records(
-            list(
-                CustomerClasses.objects.filter(
-                    run=current, customer_id__gte=frame.index.min(),
-                    customer_id__lte=frame.index.max(),
-                ).values_list("customer_id", *DIMENSIONS)
-            ),
-            columns=["customer_id", *DIMENSIONS],
-        ).set_index("customer_id").reindex(new.index)  # fmt: skip
+        old = (
+            pd.DataFrame.from_records(
+                list(
+                    CustomerClasses.objects.filter(
+                        run=current,
+                        customer_id__gte=frame.index.min(),
+                        customer_id__lte=frame.index.max(),
+                    ).values_list("customer_id", *DIMENSIONS)
+                ),
+                columns=["customer_id", *DIMENSIONS],
+            )
+            .set_index("customer_id")
+            .reindex(new.index)
+        )
         customers += len(new)
         for dim in DIMENSIONS:
             before = old[dim].fillna("")

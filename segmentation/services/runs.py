@@ -111,10 +111,11 @@ def _run_claim(*, as_of: dt.date, force: bool, triggered_by: str) -> tuple[Run, 
     current = Run.objects.select_for_update().filter(is_current=True).first()
     if current is not None and as_of < current.as_of:
         raise RunRefused(
-            _("The current classes are as of {current}; a run as of the earlier date {as_of} "
-              "would replace newer classes with older ones.").format(
-                current=current.as_of, as_of=as_of)
-        )  # fmt: skip
+            _(
+                "The current classes are as of {current}; a run as of the earlier date {as_of} "
+                "would replace newer classes with older ones."
+            ).format(current=current.as_of, as_of=as_of)
+        )
     for other in Run.objects.select_for_update().filter(status=RunStatus.RUNNING):
         # Under the PostgreSQL lock any other "running" row is a dead process's leftover.
         if other.as_of != as_of and connection.vendor != "postgresql" and _alive(other, now):
@@ -125,9 +126,14 @@ def _run_claim(*, as_of: dt.date, force: bool, triggered_by: str) -> tuple[Run, 
             other.save(update_fields=["status", "error"])
     run, created = Run.objects.select_for_update().get_or_create(
         as_of=as_of,
-        defaults={"rule_set": rule_set, "started_at": now, "heartbeat_at": now,
-                  "triggered_by": triggered_by[:100], "phase": "claimed"},
-    )  # fmt: skip
+        defaults={
+            "rule_set": rule_set,
+            "started_at": now,
+            "heartbeat_at": now,
+            "triggered_by": triggered_by[:100],
+            "phase": "claimed",
+        },
+    )
     if created:
         return run, True
     if run.status == RunStatus.SUCCEEDED and not force:
@@ -191,9 +197,10 @@ def segmentation_run(
         except Exception as exc:
             log.exception("segmentation run %s failed", as_of)
             Run.objects.filter(pk=run.pk).update(
-                status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000],
+                status=RunStatus.FAILED,
+                error=f"{type(exc).__name__}: {exc}"[:2000],
                 finished_at=timezone.now(),
-            )  # fmt: skip
+            )
             raise
     run.refresh_from_db()
     return run
@@ -236,9 +243,14 @@ def _run_execute(run: Run, *, partition_size: int, progress: ProgressCallback | 
     for index, (part, frame) in enumerate(frames):
         if not frame.empty:
             n, c = _partition_classify_write(
-                run=run, part=part, frame=frame, rules=rules, cuts=cuts,
-                baseline=baseline, counts=counts,
-            )  # fmt: skip
+                run=run,
+                part=part,
+                frame=frame,
+                rules=rules,
+                cuts=cuts,
+                baseline=baseline,
+                counts=counts,
+            )
             customers += n
             changes += c
         frames[index] = (part, pd.DataFrame())  # free memory as we go
@@ -316,9 +328,11 @@ def _partition_classify_write(
     columns = ["run_id", "customer_id", *DIMENSIONS, *WHY_FIELDS, "pending", *METRIC_FIELDS]
     with transaction.atomic():
         written = frame_insert(
-            table=CustomerClasses._meta.db_table, frame=out, columns=columns,
+            table=CustomerClasses._meta.db_table,
+            frame=out,
+            columns=columns,
             integer_columns=["customer_id", "run_id", *_INTEGER_METRICS],
-        )  # fmt: skip
+        )
         changed = _history_write(run=run, classes=classes, prev=prev)
     for dim in DIMENSIONS:
         counts[dim].update(classes[dim].value_counts().to_dict())
@@ -337,20 +351,27 @@ def _history_write(*, run: Run, classes: pd.DataFrame, prev: pd.DataFrame | None
         after = classes[dim]
         mask = (before != after).to_numpy()
         if mask.any():
-            parts.append(pd.DataFrame({
-                "customer_id": classes.index[mask], "dimension": dim,
-                "from_code": before.to_numpy()[mask], "to_code": after.to_numpy()[mask],
-            }))  # fmt: skip
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "customer_id": classes.index[mask],
+                        "dimension": dim,
+                        "from_code": before.to_numpy()[mask],
+                        "to_code": after.to_numpy()[mask],
+                    }
+                )
+            )
     if not parts:
         return 0
     changes = pd.concat(parts, ignore_index=True)
     changes["run_id"] = run.pk
     changes["as_of"] = run.as_of.isoformat()
     return frame_insert(
-        table=ClassChange._meta.db_table, frame=changes,
+        table=ClassChange._meta.db_table,
+        frame=changes,
         columns=["customer_id", "dimension", "from_code", "to_code", "run_id", "as_of"],
         integer_columns=["customer_id", "run_id"],
-    )  # fmt: skip
+    )
 
 
 def run_summary_counts(run: Run) -> dict[str, dict[str, int]]:

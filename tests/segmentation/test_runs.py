@@ -4,20 +4,15 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
-from segmentation.models import ClassChange, CustomerClasses, RuleSet, Run, RunStatus
+from segmentation.models import CustomerClasses, RuleSet, RunStatus
 from segmentation.services import (
-    RunInProgress,
-    RunRefused,
     segmentation_run,
 )
 from tests.customers.factories import (
     CustomerFactory,
-    ServiceCaseFactory,
     TransactionFactory,
 )
-from tests.segmentation.factories import ClassPinFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,150 @@
+"""Benchmark of a full segmentation run. Prints figures; it is not a test.
+
+    createdb -h 127.0.0.1 -U postgres crm_segbench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_segbench \
+        .venv/bin/python bench/segmentation.py --customers 100000 --orders-per-customer 20
+
+Seeds synthetic data with set-based SQL (generate_series) when the database holds fewer
+customers than asked (or reuses what is there, e.g. a `seed_demo` database), then times two
+nightly runs: the first (no previous run: no history) and the next night's (history and dwell
+diff against the first). Prints wall time, peak memory (max RSS of this process) and
+customers per second."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.test")
+
+import django
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from customers.models import Customer  # noqa: E402
+from segmentation.services import segmentation_run  # noqa: E402
+
+CUSTOMER_SQL = """
+INSERT INTO customers_customer (
+    external_code, name, kind, industry, size, region, city, address, market, source_channel,
+    phone, email, website, tax_number, industry_outlook, age_band, gender, income_band,
+    education, marital_status, acquisition_cost, notes, created_at, updated_at,
+    annual_budget, employees, growth_rate, interest_since)
+SELECT 'B' || lpad(g::text, 8, '0'), 'Bench customer ' || g, 'company',
+    (ARRAY['manufacturing','retail','technology','finance','logistics'])[1 + g %% 5],
+    (ARRAY['large','medium','small','small'])[1 + g %% 4],
+    (ARRAY['east','south','north','central'])[1 + g %% 4], '', '', 'domestic', 'other',
+    '', '', '', CASE WHEN g %% 997 = 0 THEN 'DUP' || (g %% 5) ELSE '' END,
+    (ARRAY['growing','stable','declining'])[1 + g %% 3], '', '', '', '', '',
+    round((random() * 5000)::numeric, 2), '', now() - interval '3 years', now(),
+    CASE WHEN g %% 3 = 0 THEN round((random() * 2000000)::numeric, 2) END,
+    (random() * 500)::int, round((random() * 40 - 10)::numeric, 2),
+    CASE WHEN g %% 10 = 0 THEN %(as_of)s::date - (g %% 300) END
+FROM generate_series(%(start)s, %(stop)s) AS g
+"""
+
+# Customer i gets a skewed share of orders (random()^2 concentrates them on some customers,
+# which gives a Pareto-like revenue curve); 1 in 8 customers is a prospect with no orders.
+TXN_SQL = """
+INSERT INTO customers_transaction (
+    customer_id, date, amount, cost, quantity, category_id, payment_method, status,
+    due_date, paid_date, created_at)
+SELECT c.id, d.day, d.amount, round(d.amount * 0.6, 2), 1, 1 + (c.id + g) %% 8,
+    'bank_transfer', CASE WHEN g %% 50 = 0 THEN 'refunded'
+                          WHEN d.day > %(as_of)s::date - 40 AND g %% 7 = 0 THEN 'open'
+                          ELSE 'paid' END,
+    d.day + 30, CASE WHEN d.day > %(as_of)s::date - 40 AND g %% 7 = 0 THEN NULL
+                     ELSE d.day + (g %% 45) END,
+    now()
+FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM customers_customer
+      WHERE id BETWEEN %(lo)s AND %(hi)s) AS c
+CROSS JOIN LATERAL generate_series(1, CASE WHEN c.rn %% 8 = 0 THEN 0
+    ELSE greatest(1, (%(per)s * 2 * random() * random() * 2)::int) END) AS g
+CROSS JOIN LATERAL (SELECT %(as_of)s::date - (random() * random() * 1000)::int AS day,
+    round((50 + exp(random() * 7))::numeric, 2) AS amount) AS d
+"""
+
+
+def seed(n_customers: int, per_customer: int, as_of: dt.date) -> None:
+    have = Customer.objects.count()
+    if have >= n_customers:
+        print(f"reusing {have:,} customers")
+        return
+    t0 = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO customers_category (code, name, name_en) "
+            "SELECT 'BENCH' || g, '类别' || g, 'Category ' || g FROM generate_series(1, 8) g "
+            "ON CONFLICT DO NOTHING"
+        )
+        cur.execute(CUSTOMER_SQL, {"start": have + 1, "stop": n_customers, "as_of": as_of})
+        cur.execute("SELECT min(id), max(id) FROM customers_customer")
+        lo, hi = cur.fetchone()
+        step = 100_000
+        for start in range(lo, hi + 1, step):
+            cur.execute(
+                TXN_SQL, {"lo": start, "hi": start + step - 1, "per": per_customer, "as_of": as_of}
+            )
+        cur.execute(
+            "INSERT INTO customers_servicecase (customer_id, kind, status, severity, opened_on, "
+            "subject, description, service_cost, created_at) "
+            "SELECT id, (ARRAY['complaint','return','repair'])[1 + id %% 3], 'closed', 'low', "
+            "%(as_of)s::date - (id %% 400)::int, 'bench', '', 100, now() "
+            "FROM customers_customer WHERE id %% 6 = 0",
+            {"as_of": as_of},
+        )
+        cur.execute(
+            "INSERT INTO customers_satisfactionsurvey (customer_id, surveyed_on, score, comment, "
+            "created_at) SELECT id, %(as_of)s::date - (id %% 200)::int, 1 + id %% 5, '', now() "
+            "FROM customers_customer WHERE id %% 4 = 0",
+            {"as_of": as_of},
+        )
+        cur.execute("ANALYZE")
+        cur.execute("SELECT count(*) FROM customers_transaction")
+        txns = cur.fetchone()[0]
+    print(
+        f"seeded {n_customers:,} customers / {txns:,} transactions in "
+        f"{time.perf_counter() - t0:.1f} s"
+    )
+
+
+def timed_run(as_of: dt.date, label: str) -> None:
+    t0 = time.perf_counter()
+    run = segmentation_run(as_of=as_of, force=True, triggered_by="bench")
+    wall = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"{label}: {run.customers_total:,} customers in {wall:.1f} s "
+        f"({run.customers_total / wall:,.0f} customers/s), {run.changes_total:,} class changes, "
+        f"peak RSS so far {peak_mb:,.0f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--orders-per-customer", type=int, default=20)
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 6, 30))
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database (the targets are for PostgreSQL).")
+    call_command("migrate", verbosity=0)
+    seed(args.customers, args.orders_per_customer, args.as_of)
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM customers_transaction")
+        print(f"transactions in database: {cur.fetchone()[0]:,}")
+    timed_run(args.as_of, "first run (no previous run)")
+    timed_run(args.as_of + dt.timedelta(days=1), "next night (history + dwell diff)")
+
+
+if __name__ == "__main__":
+    main()

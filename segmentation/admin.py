@@ -1,0 +1,428 @@
+"""Admin: rule-set versions (edit = new version, activate, preview), runs (status, progress,
+"run now"), current classes with reasons, history and pins. Customer-bound lists are scoped
+with customers.access, like the rest of the admin."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from crm.pagination import CappedCountPaginator
+from customers.access import customers_visible_to
+
+from .models import DIMENSIONS, ClassChange, ClassPin, CustomerClasses, Dimension, RuleSet, Run
+from .reasons import reason_text
+from .rules import rules_from_ruleset
+from .services import (
+    class_pin_set,
+    ruleset_activate,
+    ruleset_preview,
+    ruleset_save_version,
+)
+from .tasks import segmentation_run_task
+
+
+def _is_admin(request) -> bool:
+    return bool(getattr(request.user, "is_crm_admin", False))
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(admin.ModelAdmin):
+    list_display = [
+        "version",
+        "name",
+        "is_active",
+        "value_method",
+        "dormant_days",
+        "churned_days",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["is_active"]
+    readonly_fields = ["version", "is_active", "based_on", "created_by", "created_at"]
+    actions = ["activate", "preview"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "note",
+                    "version",
+                    "is_active",
+                    "based_on",
+                    "created_by",
+                    "created_at",
+                ]
+            },
+        ),
+        (_("Windows"), {"fields": ["window_days", "contact_window_days", "intent_window_days"]}),
+        (
+            _("Lifecycle"),
+            {
+                "fields": [
+                    "dormant_days",
+                    "churned_days",
+                    "rhythm_min_orders",
+                    "dormant_rhythm_factor",
+                    "churned_rhythm_factor",
+                    "loyal_min_orders",
+                    "loyal_min_tenure_days",
+                ]
+            },
+        ),
+        (
+            _("Value tier"),
+            {
+                "fields": [
+                    "value_basis",
+                    "value_method",
+                    "core_share_pct",
+                    "important_share_pct",
+                    "core_top_pct",
+                    "important_top_pct",
+                    "core_min_amount",
+                    "important_min_amount",
+                    "value_min_tenure_days",
+                ]
+            },
+        ),
+        (
+            _("Loyalty"),
+            {
+                "fields": [
+                    "loyalty_min_tenure_days",
+                    "loyalty_min_active_months",
+                    "loyalty_min_referrals",
+                    "loyalty_min_satisfaction",
+                ]
+            },
+        ),
+        (
+            _("Purchase potential"),
+            {
+                "fields": [
+                    "weight_size",
+                    "weight_budget",
+                    "weight_outlook",
+                    "weight_growth",
+                    "weight_trend",
+                    "weight_breadth",
+                    "budget_full_amount",
+                    "growth_full_pct",
+                    "breadth_full_categories",
+                    "potential_high_min",
+                    "potential_medium_min",
+                ]
+            },
+        ),
+        (
+            _("Frequency and risk"),
+            {
+                "fields": [
+                    "frequency_high_min_orders",
+                    "churn_trend_drop_pct",
+                    "churn_rhythm_overdue_factor",
+                    "payment_min_on_time_pct",
+                    "payment_min_due_orders",
+                    "payment_grace_days",
+                    "problem_min_cases",
+                ]
+            },
+        ),
+        (_("Anti-flapping"), {"fields": ["min_dwell_runs"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return _is_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_admin(request)
+
+    def has_delete_permission(self, request, obj=None):
+        # Versions explain past runs; they are never deleted.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        """Every save is a new inactive version; the edited one stays as it was."""
+        based_on = RuleSet.objects.get(pk=obj.pk) if change else None
+        data = {name: form.cleaned_data[name] for name in form.cleaned_data}
+        new = ruleset_save_version(data=data, actor=request.user, based_on=based_on)
+        obj.pk, obj.version, obj.is_active = new.pk, new.version, new.is_active
+        obj._state.adding = False
+        messages.info(
+            request,
+            gettext("Saved as version {v} (not active yet): preview it, then activate it.").format(
+                v=new.version
+            ),
+        )
+
+    def response_change(self, request, obj):
+        # The edit became a new version: show that one.
+        return HttpResponseRedirect(reverse("admin:segmentation_ruleset_change", args=[obj.pk]))
+
+    @admin.action(description=_("Activate the selected version"))
+    def activate(self, request, queryset):
+        if not _is_admin(request):
+            raise PermissionDenied
+        if queryset.count() != 1:
+            self.message_user(request, gettext("Select exactly one version."), messages.ERROR)
+            return
+        try:
+            rule_set = ruleset_activate(rule_set=queryset.get())
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            gettext("Version {v} is active; the next run uses it.").format(v=rule_set.version),
+        )
+
+    @admin.action(description=_("Preview: how many customers would change class"))
+    def preview(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, gettext("Select exactly one version."), messages.ERROR)
+            return
+        rule_set = queryset.get()
+        result = ruleset_preview(rule_set=rule_set)
+        if not result["as_of"]:
+            self.message_user(
+                request, gettext("No current run to compare with yet."), messages.WARNING
+            )
+            return
+        parts = [
+            f"{Dimension(dim).label}: {info['moved']}" for dim, info in result["dimensions"].items()
+        ]
+        self.message_user(
+            request,
+            gettext(
+                "Version {v} against the current classes as of {d} ({n} customers) — customers "
+                "who would change class: {parts}"
+            ).format(
+                v=rule_set.version, d=result["as_of"], n=result["customers"], parts="; ".join(parts)
+            ),
+        )
+
+
+@admin.register(Run)
+class RunAdmin(admin.ModelAdmin):
+    list_display = [
+        "as_of",
+        "status",
+        "is_current",
+        "rule_set",
+        "phase",
+        "progress",
+        "customers_total",
+        "changes_total",
+        "attempts",
+        "started_at",
+        "finished_at",
+    ]
+    list_filter = ["status", "is_current"]
+    readonly_fields = [
+        "as_of",
+        "status",
+        "is_current",
+        "rule_set",
+        "phase",
+        "progress",
+        "customers_total",
+        "changes_total",
+        "counts_table",
+        "cut_points",
+        "error",
+        "triggered_by",
+        "attempts",
+        "started_at",
+        "heartbeat_at",
+        "finished_at",
+    ]
+    exclude = ["counts", "partitions_total", "partitions_done"]
+    change_list_template = "admin/segmentation/run/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("progress"))
+    def progress(self, obj: Run) -> str:
+        return f"{obj.progress_pct}% ({obj.partitions_done}/{obj.partitions_total})"
+
+    @admin.display(description=_("customers per class"))
+    def counts_table(self, obj: Run):
+        rows = [
+            (
+                Dimension(dim).label,
+                ", ".join(f"{k}: {v}" for k, v in obj.counts.get(dim, {}).items()),
+            )
+            for dim in DIMENSIONS
+        ]
+        return format_html_join("", "<div><strong>{}</strong> — {}</div>", rows)
+
+    def get_urls(self):
+        return [
+            path("run-now/", self.admin_site.admin_view(self.run_now), name="segmentation_run_now"),
+            *super().get_urls(),
+        ]
+
+    def run_now(self, request):
+        if request.method != "POST" or not _is_admin(request):
+            raise PermissionDenied
+        today = timezone.localdate().isoformat()
+        transaction.on_commit(
+            lambda: segmentation_run_task.delay(
+                as_of=today, force=True, triggered_by=f"admin:{request.user.username}"
+            )
+        )
+        self.message_user(
+            request, gettext("A run as of {d} is queued; refresh to follow it.").format(d=today)
+        )
+        return HttpResponseRedirect(reverse("admin:segmentation_run_changelist"))
+
+
+class _ScopedReadOnly(admin.ModelAdmin):
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CustomerClasses)
+class CustomerClassesAdmin(_ScopedReadOnly):
+    list_display = [
+        "customer",
+        "lifecycle",
+        "value_tier",
+        "loyalty",
+        "potential",
+        "value_potential",
+        "frequency",
+        "rfm_segment",
+        "churn_warning",
+        "payment_risk",
+        "problem_customer",
+    ]
+    list_filter = [
+        "lifecycle",
+        "value_tier",
+        "loyalty",
+        "potential",
+        "value_potential",
+        "frequency",
+        "rfm_segment",
+        "churn_warning",
+        "payment_risk",
+        "problem_customer",
+    ]
+    list_select_related = ["customer"]
+    search_fields = ["=customer__external_code", "customer__name"]
+    fields = ["customer", "run", "reasons"]
+    readonly_fields = ["customer", "run", "reasons"]
+
+    def get_queryset(self, request):
+        run = Run.objects.filter(is_current=True).first()
+        qs = super().get_queryset(request)
+        if run is None:
+            return qs.none()
+        return qs.filter(
+            run=run, customer_id__in=customers_visible_to(request.user).values("pk")
+        ).select_related("run__rule_set")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    @admin.display(description=_("classes and reasons"))
+    def reasons(self, obj: CustomerClasses):
+        row = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+        rules = rules_from_ruleset(obj.run.rule_set)
+        lines = []
+        for dim in DIMENSIONS:
+            code, why = row[dim], row[f"{dim}_why"]
+            field = obj._meta.get_field(dim)
+            lines.append(
+                (
+                    field.verbose_name,
+                    code,
+                    reason_text(dim, code, why, row, rules, obj.run.cut_points, row.get("pending")),
+                )
+            )
+        return format_html_join("", "<div><strong>{}</strong>: {} — {}</div>", lines)
+
+
+@admin.register(ClassChange)
+class ClassChangeAdmin(_ScopedReadOnly):
+    list_display = ["as_of", "customer", "dimension", "from_code", "to_code", "run"]
+    list_filter = ["dimension", "to_code", "as_of"]
+    list_select_related = ["customer", "run"]
+    search_fields = ["=customer__external_code"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(customer_id__in=customers_visible_to(request.user).values("pk"))
+        )
+
+
+@admin.register(ClassPin)
+class ClassPinAdmin(admin.ModelAdmin):
+    list_display = [
+        "customer",
+        "dimension",
+        "code",
+        "reason",
+        "expires_on",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["dimension", "expires_on"]
+    list_select_related = ["customer", "created_by"]
+    autocomplete_fields = ["customer"]
+    fields = ["customer", "dimension", "code", "reason", "expires_on"]
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(customer_id__in=customers_visible_to(request.user).values("pk"))
+        )
+
+    def save_model(self, request, obj, form, change):
+        try:
+            pin = class_pin_set(
+                actor=request.user,
+                customer_id=obj.customer_id,
+                dimension=obj.dimension,
+                code=obj.code,
+                reason=obj.reason,
+                expires_on=obj.expires_on,
+            )
+        except ValidationError as exc:
+            # The form has already passed; report the service's reason rather than a 500.
+            messages.error(request, "; ".join(exc.messages))
+            return
+        obj.pk = pin.pk
+        obj._state.adding = False

@@ -1,0 +1,151 @@
+"""Reads of the segmentation app. Every function here costs a constant number of queries,
+whatever the number of customers or dimensions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .models import (
+    DIMENSIONS,
+    METRIC_FIELDS,
+    ClassChange,
+    ClassPin,
+    CustomerClasses,
+    Dimension,
+    Run,
+    class_label,
+)
+from .reasons import reason_text
+from .rules import rules_from_ruleset
+
+# Export columns: the class code per dimension, then the main metrics (stable English names).
+EXPORT_METRICS = (
+    "recency_days",
+    "orders_total",
+    "orders_window",
+    "revenue_total",
+    "revenue_window",
+    "profit_total",
+    "margin_pct",
+    "avg_order_value",
+    "categories",
+    "tenure_days",
+    "active_months",
+    "interval_days",
+    "on_time_pct",
+    "overdue_amount",
+    "spend_trend_pct",
+    "net_value",
+    "potential_score",
+)
+EXPORT_HEADERS = (*DIMENSIONS, *EXPORT_METRICS)
+
+
+def run_current() -> Run | None:
+    return Run.objects.select_related("rule_set").filter(is_current=True).first()
+
+
+@dataclass(frozen=True)
+class ClassView:
+    dimension: str
+    dimension_label: str
+    code: str
+    label: str
+    reason: str
+    pin: ClassPin | None
+    computed_label: str  # what the engine computed, when a pin overrides it
+
+
+def customer_classes_get(*, customer_id: int, history_limit: int = 10) -> dict[str, Any]:
+    """All current classes of one customer with reasons, active pins and recent changes.
+    Four queries: the current run (+ rule set), the customer's row, pins, history."""
+    run = run_current()
+    today = timezone.localdate()
+    pins = {
+        p.dimension: p
+        for p in ClassPin.objects.filter(
+            customer_id=customer_id, expires_on__gte=today
+        ).select_related("created_by")
+    }
+    history = list(
+        ClassChange.objects.filter(customer_id=customer_id).order_by("-as_of", "-id")[
+            :history_limit
+        ]
+    )
+    row = None
+    if run is not None:
+        row = CustomerClasses.objects.filter(run=run, customer_id=customer_id).values().first()
+    classes: list[ClassView] = []
+    if run is not None and row is not None:
+        rules = rules_from_ruleset(run.rule_set)
+        for dim in DIMENSIONS:
+            code, why = row[dim], row[f"{dim}_why"]
+            pin = pins.get(dim)
+            shown = pin.code if pin else code
+            classes.append(
+                ClassView(
+                    dimension=dim,
+                    dimension_label=str(Dimension(dim).label),
+                    code=shown,
+                    label=class_label(dim, shown),
+                    reason=reason_text(
+                        dim, code, why, row, rules, run.cut_points, row.get("pending")
+                    ),
+                    pin=pin,
+                    computed_label=class_label(dim, code) if pin and pin.code != code else "",
+                )
+            )
+    return {
+        "run": run,
+        "classes": classes,
+        "metrics": {k: row[k] for k in METRIC_FIELDS} if row else {},
+        "pins": [{"pin": p, "label": class_label(p.dimension, p.code)} for p in pins.values()],
+        "history": [
+            {
+                "change": c,
+                "dimension_label": str(Dimension(c.dimension).label),
+                "from_label": class_label(c.dimension, c.from_code),
+                "to_label": class_label(c.dimension, c.to_code),
+            }
+            for c in history
+        ],
+    }
+
+
+def customers_in_class(
+    queryset: QuerySet, *, dimension: str, code: str, run: Run | None = None
+) -> QuerySet:
+    """Narrows a customer queryset to those whose current class in `dimension` is `code`
+    (one semi-join on the current run; no current run → no customers)."""
+    run = run or run_current()
+    if run is None or dimension not in DIMENSIONS:
+        return queryset.none()
+    ids = CustomerClasses.objects.filter(run=run, **{dimension: code}).values("customer_id")
+    return queryset.filter(pk__in=ids)
+
+
+def class_changes_list(
+    *, dimension: str, to_code: str, since: dt.date, customer_ids: QuerySet | None = None
+) -> QuerySet[ClassChange]:
+    """E.g. who became dormant since Monday (one indexed query)."""
+    qs = ClassChange.objects.filter(dimension=dimension, to_code=to_code, as_of__gte=since)
+    if customer_ids is not None:
+        qs = qs.filter(customer_id__in=customer_ids)
+    return qs
+
+
+def classes_for_export(customer_ids: Sequence[int]) -> dict[int, list[Any]]:
+    """{customer id: [class per dimension…, metric…]} for one batch of an export: one query."""
+    run = run_current()
+    if run is None:
+        return {}
+    rows = CustomerClasses.objects.filter(run=run, customer_id__in=list(customer_ids)).values_list(
+        "customer_id", *EXPORT_HEADERS
+    )
+    return {row[0]: list(row[1:]) for row in rows}

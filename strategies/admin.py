@@ -37,7 +37,7 @@ class PlaybookAdmin(admin.ModelAdmin):
                     "release_after_days",
                 ]
             },
-        ),  # fmt: skip
+        ),
         (_("Guidance"), {"fields": ["channel_zh", "channel_en", "pricing_zh", "pricing_en"]}),
     ]
 

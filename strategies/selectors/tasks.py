@@ -1,0 +1,158 @@
+"""Reads of the task list, next action and overdue touch. Row-level access always starts from
+customers.access.customers_visible_to; a rep additionally sees only tasks they own."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from customers.access import customers_visible_to
+from customers.models import ContactLog, Customer
+
+from ..models import OPEN_STATUSES, Enrollment, Task
+
+if TYPE_CHECKING:
+    from crm.models import User
+
+# How far ahead "upcoming" looks, and how many tasks one bucket shows (the page says "more").
+UPCOMING_DAYS = 14
+BUCKET_SIZE = 50
+
+
+def tasks_visible_to(user: User) -> QuerySet[Task]:
+    qs = Task.objects.filter(customer_id__in=customers_visible_to(user).values("pk"))
+    if getattr(user, "is_rep", False):
+        qs = qs.filter(owner_id=user.pk)
+    return qs
+
+
+def task_get_for_user(*, user: User, task_id: int | str) -> Task:
+    """The task if `user` may see it; 404 alike for missing and not-yours."""
+    try:
+        pk = int(task_id)
+    except (TypeError, ValueError):
+        raise Http404("No such task") from None
+    task = (
+        tasks_visible_to(user)
+        .select_related("customer", "step__playbook", "enrollment")
+        .filter(pk=pk)
+        .first()
+    )
+    if task is None:
+        raise Http404("No such task")
+    return task
+
+
+def _open_with_when(user: User) -> QuerySet[Task]:
+    return (
+        tasks_visible_to(user)
+        .filter(status__in=OPEN_STATUSES)
+        .annotate(when=Coalesce("snoozed_until", "due_on"))
+        .select_related("customer", "owner", "step__playbook")
+        .order_by("when", "-priority", "id")
+    )
+
+
+@dataclass
+class TaskBuckets:
+    overdue: list[Task] = field(default_factory=list)
+    today: list[Task] = field(default_factory=list)
+    upcoming: list[Task] = field(default_factory=list)
+    more_overdue: bool = False
+    more_today: bool = False
+    more_upcoming: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.overdue or self.today or self.upcoming)
+
+
+def _take(qs: QuerySet[Task], size: int) -> tuple[list[Task], bool]:
+    rows = list(qs[: size + 1])
+    return rows[:size], len(rows) > size
+
+
+def task_buckets(*, user: User, today: dt.date, size: int = BUCKET_SIZE) -> TaskBuckets:
+    """Open tasks: overdue, due today, upcoming (next UPCOMING_DAYS days). Three queries,
+    whatever the number of tasks."""
+    base = _open_with_when(user)
+    buckets = TaskBuckets()
+    buckets.overdue, buckets.more_overdue = _take(base.filter(when__lt=today), size)
+    buckets.today, buckets.more_today = _take(base.filter(when=today), size)
+    buckets.upcoming, buckets.more_upcoming = _take(
+        base.filter(when__gt=today, when__lte=today + dt.timedelta(days=UPCOMING_DAYS)), size
+    )
+    return buckets
+
+
+@dataclass
+class NextAction:
+    task: Task | None
+    enrollments: list[Enrollment]
+    last_contact: dt.datetime | None
+    max_interval_days: int | None
+    touch_due_on: dt.date | None
+    overdue_touch: bool
+
+
+def customer_next_action(*, user: User, customer: Customer, today: dt.date) -> NextAction:
+    """The first open task of a customer (by date, then playbook priority), the playbooks it
+    follows and why, and whether the longest allowed gap between contacts is exceeded."""
+    task = _open_with_when(user).filter(customer_id=customer.pk).first()
+    enrollments = list(
+        Enrollment.objects.filter(customer_id=customer.pk, ended_on__isnull=True)
+        .select_related("playbook")
+        .order_by("-playbook__priority", "started_on")
+    )
+    last = ContactLog.objects.filter(customer_id=customer.pk).aggregate(m=Max("occurred_at"))["m"]
+    intervals = [e.playbook.max_interval_days for e in enrollments if e.playbook.max_interval_days]
+    gap = min(intervals) if intervals else None
+    touch_due = None
+    if gap is not None:
+        start = min(e.started_on for e in enrollments)
+        base = max(start, last.date()) if last else start
+        touch_due = base + dt.timedelta(days=gap)
+    overdue = touch_due is not None and touch_due < today
+    return NextAction(task, enrollments, last, gap, touch_due, overdue)
+
+
+def overdue_touch_for(*, user: User, today: dt.date, limit: int = 50) -> list[Customer]:
+    """Visible customers past the longest allowed gap between contacts of a playbook they
+    follow: for a rep their own, for a manager the team's. Computed in the database with one
+    query (latest contact per customer by a correlated subquery on the (customer, when) index)."""
+    last_contact = (
+        ContactLog.objects.filter(customer_id=OuterRef("customer_id"))
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+    rows = (
+        Enrollment.objects.filter(
+            customer_id__in=customers_visible_to(user).values("pk"),
+            ended_on__isnull=True,
+            playbook__max_interval_days__isnull=False,
+        )
+        .values("customer_id", "playbook__max_interval_days", "started_on")
+        .annotate(last=Subquery(last_contact))
+        .order_by("customer_id")[:5000]
+    )
+    due: dict[int, dt.date] = {}
+    for row in rows:
+        base = row["started_on"]
+        if row["last"] is not None:
+            base = max(base, row["last"].date())
+        when = base + dt.timedelta(days=row["playbook__max_interval_days"])
+        due[row["customer_id"]] = min(due.get(row["customer_id"], when), when)
+    late = sorted((d, cid) for cid, d in due.items() if d < today)[:limit]
+    customers = Customer.objects.in_bulk([cid for _d, cid in late])
+    out = []
+    for d, cid in late:
+        c = customers.get(cid)
+        if c is not None:
+            c.touch_due_on = d  # type: ignore[attr-defined]
+            out.append(c)
+    return out

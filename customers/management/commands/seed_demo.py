@@ -1,0 +1,61 @@
+"""manage.py seed_demo --customers N [--seed S] [--reps R] [--as-of DATE] [--flush] [--no-input]
+
+Fills the database with a realistic demo CRM (customers.seed) and prints one login per role."""
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+
+from customers.models import Customer
+from customers.seed import SeedError, demo_logins_rows, seed_demo
+from customers.seed.report import logins_summary, seed_summary
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--as-of must be a date like 2026-03-31, not {value!r}.") from None
+
+
+class Command(BaseCommand):
+    help = "Fill the database with demo customers, orders and activity; print the demo logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--customers", type=int, default=3000, help="How many (default 3000).")
+        parser.add_argument("--seed", type=int, default=42, help="Same seed, same data.")
+        parser.add_argument("--reps", type=int, default=None, help="Default: ~1 per 500.")
+        parser.add_argument("--as-of", type=_date, default=None, help="Run date (default today).")
+        parser.add_argument(
+            "--flush", action="store_true", help="Delete every customer record first."
+        )
+        parser.add_argument(
+            "--no-input",
+            "--noinput",
+            action="store_false",
+            dest="interactive",
+            help="Do not ask before --flush deletes data.",
+        )
+
+    def handle(self, *args, customers, seed, reps, as_of, flush, interactive, **options):
+        if flush and interactive and Customer.objects.exists():
+            answer = input(
+                "--flush deletes every customer, order, contact and log in this database. "
+                "Type 'yes' to continue: "
+            )
+            if answer.strip().lower() != "yes":
+                raise CommandError("Cancelled; nothing was deleted.")
+        try:
+            report = seed_demo(
+                customers=customers,
+                seed=seed,
+                reps=reps,
+                as_of=as_of,
+                flush=flush,
+                progress=(lambda m: self.stderr.write(m)) if options["verbosity"] > 1 else None,
+            )
+        except SeedError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(seed_summary(report))
+        self.stdout.write("")
+        self.stdout.write(logins_summary(demo_logins_rows()))

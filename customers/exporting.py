@@ -85,10 +85,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _money(value: Decimal | None) -> Decimal:
+    # SQLite's SUM drops trailing zeros; the file always shows cents.
+    return (value or Decimal(0)).quantize(Decimal("0.01"))
+
+
 def customer_export_headers() -> list[str]:
+    """Column names; an extension column whose name is taken gets its registration name as a
+    prefix (segmentation's `revenue_total` becomes `segmentation_revenue_total`), so every
+    name stays unique and stable."""
     headers = [*PROFILE_COLUMNS, *FIGURE_COLUMNS]
+    taken = set(headers)
     for ext in export_columns():
-        headers.extend(ext.headers)
+        for header in ext.headers:
+            name = header if header not in taken else f"{ext.name}_{header}"
+            taken.add(name)
+            headers.append(name)
     return headers
 
 
@@ -131,9 +143,9 @@ def customer_export_rows(
             f = figures.get(pk, {})
             row.extend(
                 [
-                    f.get("revenue_this_year") or Decimal(0),
-                    f.get("revenue_last_year") or Decimal(0),
-                    f.get("revenue_total") or Decimal(0),
+                    _money(f.get("revenue_this_year")),
+                    _money(f.get("revenue_last_year")),
+                    _money(f.get("revenue_total")),
                     f.get("orders") or 0,
                     f.get("last_purchase"),
                 ]

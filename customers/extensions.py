@@ -26,6 +26,7 @@ class ExportColumns:
     `fetch(customer_ids)` is called once per batch of customers (never per row) and returns
     {customer_id: [value per header]}; customers missing from the result get empty cells."""
 
+    name: str
     headers: Sequence[str]
     fetch: Callable[[Sequence[int]], dict[int, Sequence[Any]]]
 
@@ -63,7 +64,7 @@ def insight_panels() -> list[str]:
 def register_export_columns(name: str, *, headers: Iterable[str], fetch) -> None:
     """Adds columns to `export_data customers` and to the list export. Headers are stable
     English names (they are an interface other tools rely on)."""
-    _export_columns[name] = ExportColumns(headers=tuple(headers), fetch=fetch)
+    _export_columns[name] = ExportColumns(name=name, headers=tuple(headers), fetch=fetch)
 
 
 def export_columns() -> list[ExportColumns]:

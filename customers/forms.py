@@ -166,3 +166,41 @@ class MergeForm(forms.Form):
             "the duplicate is removed."
         )
     )
+
+
+# The page refuses bigger uploads; the management command has no limit.
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+UPLOAD_SUFFIXES = (".csv", ".txt", ".xlsx")
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file contains"), choices=())
+    file = forms.FileField(
+        label=_("File (CSV or Excel .xlsx)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(UPLOAD_SUFFIXES)}),
+    )
+    create_customers = forms.BooleanField(
+        label=_("Create customers for unknown customer codes"),
+        required=False,
+        help_text=_("The code becomes the name until you complete the profile."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .importing import KINDS
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k.name, k.label) for k in KINDS.values()]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if not name.endswith(UPLOAD_SUFFIXES):
+            raise forms.ValidationError(
+                _("Upload a .csv or .xlsx file (Excel: File › Save as › CSV UTF-8 or .xlsx).")
+            )
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB; split it or use the import_data command.")
+                % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+            )
+        return upload

@@ -8,6 +8,11 @@ urlpatterns = [
     path("", views.CustomerListView.as_view(), name="list"),
     path("export.<str:fmt>", views.CustomerExportView.as_view(), name="export"),
     path("import/", views.ImportView.as_view(), name="import"),
+    path(
+        "import/<str:token>/skipped.csv",
+        views.SkippedRowsView.as_view(),
+        name="import_skipped",
+    ),
     path("new/", views.CustomerCreateView.as_view(), name="create"),
     path("<int:pk>/", views.CustomerDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.CustomerUpdateView.as_view(), name="edit"),

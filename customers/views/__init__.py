@@ -1,4 +1,4 @@
-from .data import CustomerExportView, ImportView
+from .data import CustomerExportView, ImportView, SkippedRowsView
 from .workspace import (
     ContactEditView,
     ContactLogCreateView,
@@ -20,5 +20,6 @@ __all__ = [
     "CustomerMergeView",
     "CustomerUpdateView",
     "ImportView",
+    "SkippedRowsView",
     "TimelineView",
 ]

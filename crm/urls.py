@@ -24,6 +24,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("customers/", include("customers.urls")),
+    path("strategies/", include("strategies.urls")),
     path("segmentation/", include("segmentation.urls")),
 ]
 if settings.DEBUG:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -90,3 +92,37 @@ class TaskCompleteForm(forms.Form):
 
 class TaskSnoozeForm(forms.Form):
     days = forms.IntegerField(label=_("Snooze for (days)"), min_value=1, max_value=30, initial=3)
+
+
+class AdherenceFilterForm(forms.Form):
+    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    group_by = forms.ChoiceField(
+        label=_("Per"),
+        choices=[("rep", _("Rep")), ("team", _("Team")), ("playbook", _("Playbook"))],
+        initial="rep",
+    )
+
+    # A year is the longest period the table aggregates in one go.
+    MAX_DAYS = 366
+
+    def __init__(self, data=None, *, today, **kwargs):
+        defaults = {
+            "date_from": (today - dt.timedelta(days=29)).isoformat(),
+            "date_to": today.isoformat(),
+            "group_by": "rep",
+        }
+        merged = {**defaults, **(data.dict() if data is not None else {})}
+        super().__init__(merged, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end:
+            if end < start:
+                self.add_error("date_to", _("The end date is before the start date."))
+            elif (end - start).days > self.MAX_DAYS:
+                self.add_error(
+                    "date_to", _("Choose a period of at most %(n)s days.") % {"n": self.MAX_DAYS}
+                )
+        return cleaned

@@ -75,6 +75,9 @@ class TaskStatus(models.TextChoices):
     MISSED = "missed", _("Missed")
 
 
+# Task kinds that are a contact with the customer: completing one can log the contact.
+CONTACT_KINDS = ("call", "visit", "email", "wechat", "meeting", "pool_notice")
+
 # Statuses that still ask something of the rep (they count against the per-customer cap).
 OPEN_STATUSES = (TaskStatus.OPEN, TaskStatus.SNOOZED)
 
@@ -189,3 +192,7 @@ class Task(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def can_log_contact(self) -> bool:
+        return self.kind in CONTACT_KINDS

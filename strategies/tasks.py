@@ -1,0 +1,35 @@
+"""Thin Celery tasks: primitive arguments, call the service, idempotent, acks_late."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from segmentation.models import Run
+
+from .services import pool_sweep, strategies_generate, tasks_mark_missed
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=30,
+    max_retries=5,
+)
+def strategies_after_run(*, run_id: int) -> dict:
+    """After a classification run: tasks from class changes, missed tasks, the pool sweep.
+    Each step is idempotent, so a retry or a duplicate delivery is harmless."""
+    result = strategies_generate(run_id=run_id)
+    as_of = Run.objects.only("as_of").get(pk=run_id).as_of
+    missed = tasks_mark_missed(as_of=as_of)
+    pool = pool_sweep(as_of=as_of)
+    return {
+        "tasks_created": result.tasks_created,
+        "tasks_closed": result.tasks_closed,
+        "missed": missed,
+        "noticed": pool.noticed,
+        "released": pool.released,
+    }
+
+
+def enqueue_after_run(run_id: int) -> None:
+    """The post-run hook: runs once the run's transaction has committed."""
+    strategies_after_run.delay_on_commit(run_id=run_id)

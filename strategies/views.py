@@ -1,0 +1,162 @@
+"""Pages of the strategies app. Thin: parse, call one selector/service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from crm.pagination import CappedCountPaginator
+
+from .forms import AdherenceFilterForm, TaskCompleteForm, TaskSnoozeForm
+from .models import Playbook, StrategySettings
+from .selectors import adherence_table, overdue_touch_for, task_buckets, task_get_for_user
+from .services import pool_claim, task_complete, task_snooze
+from .services.pool import claims_left, pool_customers_for
+
+
+def _is_manager(user) -> bool:
+    return bool(user.is_manager or user.is_crm_admin)
+
+
+class TaskListView(LoginRequiredMixin, TemplateView):
+    """My tasks (a manager: the team's): overdue, today, upcoming, and customers past their
+    longest allowed gap between contacts."""
+
+    template_name = "strategies/task_list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        user = self.request.user
+        ctx.update(
+            today=today,
+            buckets=task_buckets(user=user, today=today),
+            overdue_touch=overdue_touch_for(user=user, today=today),
+            is_manager=_is_manager(user),
+        )
+        return ctx
+
+
+class _TaskActionView(LoginRequiredMixin, View):
+    form_class: type = TaskCompleteForm
+
+    def act(self, form) -> None:
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        # Fetch first: a task the user may not see is a 404 before anything else happens.
+        self.task = task_get_for_user(user=request.user, task_id=pk)
+        form = self.form_class(request.POST)
+        error = ""
+        if form.is_valid():
+            try:
+                self.act(form)
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+        else:
+            error = " ".join(str(e) for errs in form.errors.values() for e in errs)
+        if request.htmx:
+            task = task_get_for_user(user=request.user, task_id=pk)
+            return render(
+                request,
+                "strategies/partials/_task_row.html",
+                {"task": task, "error": error, "today": timezone.localdate(), "just_acted": True},
+            )
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, _("Task updated."))
+        return redirect(request.POST.get("next") or "strategies:tasks")
+
+
+class TaskCompleteView(_TaskActionView):
+    form_class = TaskCompleteForm
+
+    def act(self, form) -> None:
+        task_complete(
+            actor=self.request.user,
+            task_id=self.task.pk,
+            log_contact=form.cleaned_data["log_contact"],
+            summary=form.cleaned_data["summary"],
+            outcome=form.cleaned_data["outcome"],
+        )
+
+
+class TaskSnoozeView(_TaskActionView):
+    form_class = TaskSnoozeForm
+
+    def act(self, form) -> None:
+        task_snooze(actor=self.request.user, task_id=self.task.pk, days=form.cleaned_data["days"])
+
+
+class PoolView(LoginRequiredMixin, TemplateView):
+    """The team's public pool (公海): customers without an owner, claimable by reps."""
+
+    template_name = "strategies/pool.html"
+    paginate_by = 50
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        qs = pool_customers_for(user).select_related("team").order_by("name", "id")
+        page = CappedCountPaginator(qs, self.paginate_by).get_page(self.request.GET.get("page"))
+        today = timezone.localdate()
+        cfg = StrategySettings.load()
+        ctx.update(
+            page=page,
+            can_claim=bool(user.is_rep),
+            claims_left=claims_left(user=user, today=today) if user.is_rep else None,
+            settings=cfg,
+        )
+        return ctx
+
+
+class PoolClaimView(LoginRequiredMixin, View):
+    def post(self, request, pk):
+        try:
+            customer = pool_claim(actor=request.user, customer_id=pk)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("strategies:pool")
+        messages.success(request, _("%(name)s is now yours.") % {"name": customer.name})
+        return redirect("customers:detail", customer.pk)
+
+
+class AdherenceView(LoginRequiredMixin, TemplateView):
+    """Whether the playbooks were followed: per rep, team or playbook over a period. Reps see
+    their own row only; managers their team; directors and admins everyone."""
+
+    template_name = "strategies/adherence.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        form = AdherenceFilterForm(self.request.GET or None, today=today)
+        rows = []
+        if form.is_valid():
+            data = form.cleaned_data
+            rows = adherence_table(
+                user=self.request.user,
+                date_from=data["date_from"],
+                date_to=data["date_to"],
+                group_by=data["group_by"],
+            )
+        ctx.update(form=form, rows=rows)
+        return ctx
+
+
+class PlaybookListView(LoginRequiredMixin, TemplateView):
+    """The playbook library, read-only (admins edit it in admin)."""
+
+    template_name = "strategies/playbook_list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["playbooks"] = Playbook.objects.filter(active=True).prefetch_related("steps")
+        return ctx

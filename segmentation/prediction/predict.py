@@ -57,17 +57,17 @@ _MESSAGES = {
         "active is left empty."
     ),
     "too_few_customers": _(
-        "Only %(n)s customers (%(repeat)s of them repeat buyers) — at least %(min_n)s customers "
-        "and %(min_repeat)s repeat buyers are needed for a reliable fit. Expected orders use the "
-        "pooled repeat rate; the chance of still being active is left empty."
+        "Too few customers for a reliable fit: %(n)s customers, %(repeat)s repeat buyers (at "
+        "least %(min_n)s and %(min_repeat)s are needed). Expected orders use the pooled repeat "
+        "rate; the chance of still being active is left empty."
     ),
     "count_fit_not_converged": _(
         "The purchase model did not converge (%(detail)s). Expected orders use the pooled repeat "
         "rate; the chance of still being active is left empty."
     ),
     "too_few_spend_buyers": _(
-        "Only %(n)s repeat buyers with a known order value (at least %(min_n)s are needed for the "
-        "spend model); expected order values are each customer's own average."
+        "Too few repeat buyers with a known order value for the spend model: %(n)s (at least "
+        "%(min_n)s are needed); expected order values are each customer's own average."
     ),
     "spend_fit_not_converged": _(
         "The spend model did not converge (%(detail)s); expected order values are each "
@@ -124,7 +124,7 @@ def _first_bad(summary: pd.DataFrame, mask: pd.Series, column: str, why: str) ->
         count = int(mask.sum())
         more = f" (and {count - 1} more rows)" if count > 1 else ""
         raise PredictionInputError(
-            f"customer {label}: {column} = {summary.at[label, column]!r} — {why}{more}"
+            f"customer {label}: {column} = {summary.at[label, column]} — {why}{more}"
         )
 
 

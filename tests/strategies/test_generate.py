@@ -246,7 +246,7 @@ def test_default_library_covers_every_class_of_the_domain(db):
     for pb in library:
         assert pb.class_code in CLASS_CHOICES[pb.dimension].values
         assert pb.class_code != UNCLASSIFIED
-        assert pb.name_zh and pb.name_en and pb.goal_zh and pb.goal_en
+        assert all((pb.name_zh, pb.name_en, pb.goal_zh, pb.goal_en))
         assert pb.steps.count() >= 1
         assert all(s.instruction_zh and s.instruction_en for s in pb.steps.all())
 

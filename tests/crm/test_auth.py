@@ -15,15 +15,16 @@ def test_anonymous_is_sent_to_login(client):
     assert response.url.startswith(reverse("login"))
 
 
-def test_login_and_home_shows_only_own_customers(client, rep_alice, rep_bob_other_team):
+def test_login_lands_on_home_and_shows_only_own_customers(client, rep_alice, rep_bob_other_team):
     mine = CustomerFactory(owner=rep_alice, name="阿里斯自己的客户")
     CustomerFactory(owner=rep_bob_other_team, name="别人的客户")
     response = client.post(reverse("login"), {"username": "rep_alice", "password": PASSWORD})
     assert response.status_code == 302
-    page = client.get(reverse("home"))
-    assert page.status_code == 200
-    assert mine.name in page.text
-    assert "别人的客户" not in page.text
+    assert response.url == reverse("home")
+    assert client.get(reverse("home")).status_code == 200
+    listing = client.get(reverse("customers:list"))
+    assert mine.name in listing.text
+    assert "别人的客户" not in listing.text
 
 
 def test_wrong_password_shows_error_and_does_not_log_in(client, rep_alice):

@@ -16,14 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 from scipy.optimize import minimize
 
 from .formulas import (
     Array,
-    bgnbd_log_likelihood,
-    gamma_gamma_log_likelihood,
-    mbgnbd_log_likelihood,
+    count_log_likelihood_gradient,
+    gamma_gamma_log_likelihood_gradient,
 )
 
 COUNT_MODELS = ("bgnbd", "mbgnbd")
@@ -68,36 +68,51 @@ class FitResult:
 
 
 def group_identical_rows(*columns: Array) -> tuple[list[Array], Array, NDArray[np.intp]]:
-    """Distinct rows of the given columns → (distinct columns, weights, inverse index)."""
-    stacked = np.column_stack([np.asarray(c, dtype=np.float64) for c in columns])
-    unique, inverse, counts = np.unique(stacked, axis=0, return_inverse=True, return_counts=True)
-    return (
-        [unique[:, i] for i in range(unique.shape[1])],
-        counts.astype(np.float64),
-        np.asarray(inverse, dtype=np.intp).reshape(-1),
-    )
+    """Distinct rows of the given columns → (distinct columns, weights, inverse index).
+
+    Hash-based (pandas.factorize, column by column, re-compressing the combined code each time
+    so it cannot overflow) rather than np.unique(axis=0), which sorts row-wise: 0.3 s instead of
+    9 s on 1M rows."""
+    arrays = [np.asarray(c, dtype=np.float64) for c in columns]
+    codes = np.zeros(len(arrays[0]), dtype=np.int64)
+    for values in arrays:
+        column_codes, uniques = pd.factorize(values)
+        codes, _ = pd.factorize(codes * len(uniques) + column_codes)
+    n_groups = int(codes.max()) + 1 if len(codes) else 0
+    first = np.empty(n_groups, dtype=np.intp)
+    # Reversed assignment leaves each group's first occurrence in place.
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    weights = np.bincount(codes, minlength=n_groups).astype(np.float64)
+    return [values[first] for values in arrays], weights, np.asarray(codes, dtype=np.intp)
 
 
 def _maximise(
-    log_likelihood: Callable[[tuple[float, ...]], Array],
+    log_likelihood: Callable[[tuple[float, ...]], tuple[Array, Array]],
     weights: Array,
     start: Array,
     *,
     maxiter: int,
 ) -> tuple[Array, float, bool, str]:
+    """Maximise the weighted log-likelihood over log-parameters with the analytic gradient
+    (d/d ln θ = θ · d/dθ); the objective is scaled per customer to keep L-BFGS-B's default
+    tolerances meaningful at any data size."""
     total = float(weights.sum())
 
-    def objective(log_params: Array) -> float:
-        values = log_likelihood(tuple(np.exp(log_params)))
+    def objective(log_params: Array) -> tuple[float, Array]:
+        params = np.exp(log_params)
+        values, grad = log_likelihood(tuple(params))
         value = -float(np.dot(weights, values)) / total
-        # The optimiser must be able to step back from a region where the terms overflow.
-        return value if np.isfinite(value) else 1e300
+        if not np.isfinite(value):
+            # Let the optimiser step back from a region where the terms overflow.
+            return 1e300, np.zeros_like(log_params)
+        return value, -(grad @ weights) * params / total
 
     bounds = [(_LOG_LOWER, _LOG_UPPER)] * len(start)
     result = minimize(
         objective,
         np.asarray(start, dtype=np.float64),
         method="L-BFGS-B",
+        jac=True,
         bounds=bounds,
         options={"maxiter": maxiter},
     )
@@ -127,14 +142,13 @@ def fit_count_model(
         raise ValueError(f"unknown count model {model!r}; expected one of {COUNT_MODELS}")
     started = time.perf_counter()
     (ux, ut_x, ut), weights, _ = group_identical_rows(x, t_x, big_t)
-    loglik = bgnbd_log_likelihood if model == "bgnbd" else mbgnbd_log_likelihood
     mean_rate = float(np.dot(weights, ux)) / max(float(np.dot(weights, ut)), 1e-9)
     # Start at r = 1 with the pooled purchase rate (E[λ] = r/alpha), a = 1, b = 3: a mild prior
     # guess that puts the optimiser in the well-behaved interior.
     alpha0 = 1.0 / max(mean_rate, 1e-6)
     start = np.log([1.0, min(max(alpha0, 1e-3), 1e5), 1.0, 3.0])
     params, ll, converged, detail = _maximise(
-        lambda p: loglik(p, ux, ut_x, ut),  # type: ignore[arg-type]
+        lambda p: count_log_likelihood_gradient(p, ux, ut_x, ut, model=model),  # type: ignore[arg-type]
         weights,
         start,
         maxiter=maxiter,
@@ -160,7 +174,7 @@ def fit_spend_model(*, x: Array, m: Array, maxiter: int = DEFAULT_MAXITER) -> Fi
     weights = np.ones_like(xs)
     start = np.log([1.0, 2.0, max(float(ms.mean()) if len(ms) else 1.0, 1e-3)])
     params, ll, converged, detail = _maximise(
-        lambda p: gamma_gamma_log_likelihood(p, xs, ms),  # type: ignore[arg-type]
+        lambda p: gamma_gamma_log_likelihood_gradient(p, xs, ms),  # type: ignore[arg-type]
         weights,
         start,
         maxiter=maxiter,

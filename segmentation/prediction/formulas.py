@@ -19,28 +19,57 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import betaln, gammaln, hyp2f1
+from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 Array = NDArray[np.float64]
 
 
-def _log_a1(r: float, alpha: float, x: Array) -> Array:
-    # ln[Γ(r+x) α^r / Γ(r)]
-    return gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+def _count_log_likelihood(
+    params: tuple[float, float, float, float],
+    x: Array,
+    t_x: Array,
+    big_t: Array,
+    *,
+    mbg: bool,
+    gradient: bool,
+) -> tuple[Array, Array | None]:
+    """Shared body of the BG/NBD and MBG/NBD log-likelihoods, optionally with the gradient
+    (rows: d/dr, d/dalpha, d/da, d/db) so that the optimiser needs no finite differences.
+
+    ll = ln Γ(r+x) - ln Γ(r) + r ln α + ln B(a, b+x+s) - ln B(a, b) + ln(e^L1 + e^L2), with
+    s = 1 for MBG/NBD (alive means x + 1 survived drop-out draws) and 0 for BG/NBD,
+    L1 = -(r+x) ln(α+T) (still alive), L2 = ln a - ln(b+x+s-1) - (r+x) ln(α+t_x) (dropped out
+    after the last purchase; impossible in BG/NBD without a repeat purchase)."""
+    r, alpha, a, b = params
+    s = 1.0 if mbg else 0.0
+    possible_drop = np.ones(len(x), dtype=bool) if mbg else x > 0
+    drop_den = np.where(possible_drop, b + x + s - 1.0, 1.0)
+    log_t = np.log(alpha + big_t)
+    log_tx = np.log(alpha + t_x)
+    l1 = -(r + x) * log_t
+    l2 = np.log(a) - np.log(drop_den) - (r + x) * log_tx
+    tail = np.where(possible_drop, np.logaddexp(l1, l2), l1)
+    ll = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + betaln(a, b + x + s) - betaln(a, b)
+    ll = ll + tail
+    if not gradient:
+        return ll, None
+    w2 = np.where(possible_drop, np.exp(l2 - tail), 0.0)  # posterior weight of "dropped out"
+    w1 = 1.0 - w2
+    grad = np.empty((4, len(x)))
+    grad[0] = digamma(r + x) - digamma(r) + np.log(alpha) - w1 * log_t - w2 * log_tx
+    grad[1] = r / alpha - (r + x) * (w1 / (alpha + big_t) + w2 / (alpha + t_x))
+    grad[2] = digamma(a + b) - digamma(a + b + x + s) + w2 / a
+    grad[3] = (
+        digamma(b + x + s) - digamma(a + b + x + s) - digamma(b) + digamma(a + b) - w2 / drop_den
+    )
+    return ll, grad
 
 
 def bgnbd_log_likelihood(
     params: tuple[float, float, float, float], x: Array, t_x: Array, big_t: Array
 ) -> Array:
     """Per-customer log-likelihood of BG/NBD (FHL 2005, eq. 6)."""
-    r, alpha, a, b = params
-    has_repeat = x > 0
-    log_a3 = -(r + x) * np.log(alpha + big_t)
-    # The drop-out term only exists for repeat buyers; b + x - 1 may be < 0 when x = 0.
-    safe_den = np.where(has_repeat, b + x - 1.0, 1.0)
-    log_a4 = np.log(a) - np.log(safe_den) - (r + x) * np.log(alpha + t_x)
-    tail = np.where(has_repeat, np.logaddexp(log_a3, log_a4), log_a3)
-    return _log_a1(r, alpha, x) + betaln(a, b + x) - betaln(a, b) + tail
+    return _count_log_likelihood(params, x, t_x, big_t, mbg=False, gradient=False)[0]
 
 
 def mbgnbd_log_likelihood(
@@ -51,15 +80,21 @@ def mbgnbd_log_likelihood(
     Alive at T means surviving x + 1 drop-out draws (after the first purchase and after each
     repeat), so E[(1-p)^(x+1)] = B(a, b+x+1)/B(a, b); dying after the last purchase gives
     E[p(1-p)^x] = B(a+1, b+x)/B(a, b), i.e. the same times a/(b+x)."""
-    r, alpha, a, b = params
-    log_alive = -(r + x) * np.log(alpha + big_t)
-    log_dead = np.log(a) - np.log(b + x) - (r + x) * np.log(alpha + t_x)
-    return (
-        _log_a1(r, alpha, x)
-        + betaln(a, b + x + 1.0)
-        - betaln(a, b)
-        + np.logaddexp(log_alive, log_dead)
-    )
+    return _count_log_likelihood(params, x, t_x, big_t, mbg=True, gradient=False)[0]
+
+
+def count_log_likelihood_gradient(
+    params: tuple[float, float, float, float],
+    x: Array,
+    t_x: Array,
+    big_t: Array,
+    *,
+    model: str,
+) -> tuple[Array, Array]:
+    """(per-customer log-likelihood, 4 x n gradient w.r.t. r, alpha, a, b)."""
+    ll, grad = _count_log_likelihood(params, x, t_x, big_t, mbg=model == "mbgnbd", gradient=True)
+    assert grad is not None  # noqa: S101 — gradient=True always returns one
+    return ll, grad
 
 
 def _odds_dead(
@@ -116,20 +151,35 @@ def conditional_expected_orders(
     )
 
 
-def gamma_gamma_log_likelihood(params: tuple[float, float, float], x: Array, m: Array) -> Array:
+def gamma_gamma_log_likelihood_gradient(
+    params: tuple[float, float, float], x: Array, m: Array
+) -> tuple[Array, Array]:
     """Per-customer log-likelihood of the mean repeat-order value m over x orders (FHL 2005b,
-    eq. 1 integrated over nu ~ gamma(q, gamma))."""
+    eq. 1 integrated over nu ~ gamma(q, gamma)) and its 3 x n gradient w.r.t. p, q, gamma."""
     p, q, gamma = params
     px = p * x
-    return (
+    log_m = np.log(m)
+    log_tail = np.log(gamma + m * x)
+    ll = (
         gammaln(px + q)
         - gammaln(px)
         - gammaln(q)
         + q * np.log(gamma)
-        + (px - 1.0) * np.log(m)
+        + (px - 1.0) * log_m
         + px * np.log(x)
-        - (px + q) * np.log(gamma + m * x)
+        - (px + q) * log_tail
     )
+    psi_total = digamma(px + q)
+    grad = np.empty((3, len(x)))
+    grad[0] = x * (psi_total - digamma(px) + log_m + np.log(x) - log_tail)
+    grad[1] = psi_total - digamma(q) + np.log(gamma) - log_tail
+    grad[2] = q / gamma - (px + q) / (gamma + m * x)
+    return ll, grad
+
+
+def gamma_gamma_log_likelihood(params: tuple[float, float, float], x: Array, m: Array) -> Array:
+    """Per-customer log-likelihood of Gamma-Gamma (see the gradient variant)."""
+    return gamma_gamma_log_likelihood_gradient(params, x, m)[0]
 
 
 def gamma_gamma_expected_value(params: tuple[float, float, float], x: Array, m: Array) -> Array:

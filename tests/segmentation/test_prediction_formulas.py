@@ -3,13 +3,16 @@
 import numpy as np
 import pytest
 from scipy.integrate import quad
+from scipy.optimize import approx_fprime
 from scipy.stats import beta as beta_dist
 
 from segmentation.prediction.formulas import (
     bgnbd_log_likelihood,
     conditional_expected_orders,
+    count_log_likelihood_gradient,
     gamma_gamma_expected_value,
     gamma_gamma_log_likelihood,
+    gamma_gamma_log_likelihood_gradient,
     mbgnbd_log_likelihood,
     p_alive,
 )
@@ -108,3 +111,26 @@ def test_gamma_gamma_expectation_shrinks_towards_the_published_population_mean()
     assert values[1] == pytest.approx(
         (q - 1) / (p + q - 1) * population + p / (p + q - 1) * 10, rel=1e-12
     )
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "mbgnbd"])
+def test_count_gradient_matches_finite_differences(model):
+    x, t_x, big_t = arr(0, 1, 2, 7, 25), arr(0, 5, 30.43, 60, 40), arr(20, 30, 38.86, 70, 78)
+
+    def total(params):
+        return count_log_likelihood_gradient(tuple(params), x, t_x, big_t, model=model)[0].sum()
+
+    _, grad = count_log_likelihood_gradient(CDNOW, x, t_x, big_t, model=model)
+    numeric = approx_fprime(np.array(CDNOW), total, 1e-7)
+    np.testing.assert_allclose(grad.sum(axis=1), numeric, rtol=1e-4, atol=1e-5)
+
+
+def test_gamma_gamma_gradient_matches_finite_differences():
+    x, m = arr(1, 2, 5, 40), arr(10, 35, 80, 20)
+
+    def total(params):
+        return gamma_gamma_log_likelihood_gradient(tuple(params), x, m)[0].sum()
+
+    _, grad = gamma_gamma_log_likelihood_gradient(CDNOW_SPEND, x, m)
+    numeric = approx_fprime(np.array(CDNOW_SPEND), total, 1e-7)
+    np.testing.assert_allclose(grad.sum(axis=1), numeric, rtol=1e-4, atol=1e-5)

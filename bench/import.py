@@ -82,6 +82,7 @@ def main() -> None:
         f"in {first:.1f} s ({args.rows / first:,.0f} rows/s) — target ≤ 180 s: "
         f"{'OK' if first <= 180 else 'TOO SLOW'}"
     )
+    print("  phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items()))
 
     t0 = time.perf_counter()
     report = run_import(kind="transactions", path=txn_csv)

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import re
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -84,6 +85,7 @@ class ImportReport:
     written: bool = False
     samples: list[dict] = field(default_factory=list)
     skipped_path: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # phase → seconds (benchmarks)
 
     @property
     def blocked(self) -> bool:
@@ -203,15 +205,19 @@ class Importer:
             with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as staged:
                 self.staged_writer = csv.writer(staged)
                 self.skipped_file = None
+                started = time.perf_counter()
                 try:
                     self._validate(table.rows)
                 finally:
+                    self.report.timings["validate"] = time.perf_counter() - started
                     if self.skipped_file is not None:
                         self.skipped_file.close()
                 if not self.dry_run and not self.report.blocked and self.report.valid:
                     staged.flush()
                     staged.seek(0)
+                    started = time.perf_counter()
                     self._write(staged)
+                    self.report.timings["write"] = time.perf_counter() - started
         except ImportFileError as exc:
             self.report.file_error = str(exc)
         return self.report
@@ -260,11 +266,12 @@ class Importer:
         chunk: list[_Row] = []
         chars = 0
         for number, cells in rows:
+            width = sum(len(c) for c in cells if type(c) is str)
             if all(p.is_blank(c) for c in cells):
                 continue
             self.report.rows += 1
             chunk.append(self._parse_row(number, cells, lookups))
-            chars += sum(len(c) for c in cells if isinstance(c, str))
+            chars += width
             if len(chunk) >= CHUNK or chars >= CHUNK_CHARS:
                 self._flush(chunk)
                 chunk = []
@@ -543,12 +550,18 @@ class Importer:
             )
         writer = write_postgres if connection.vendor == "postgresql" else write_generic
         self.report.created, self.report.updated = writer(
-            kind=self.kind, fields=self.fields, staged=staged, defaults=self.create_defaults()
+            kind=self.kind,
+            fields=self.fields,
+            staged=staged,
+            defaults=self.create_defaults(),
+            timings=self.report.timings,
         )
         self.report.written = True
 
 
 def _serialise(value: Any, *, blank: str = NULL) -> str:
+    if type(value) is str:
+        return value
     if value is None:
         return blank
     if isinstance(value, bool):

@@ -35,15 +35,19 @@ def text(value: Any, *, max_length: int | None = None) -> str:
     return s
 
 
+PLAIN_NUMBER = re.compile(r"^-?\d{1,20}(\.\d{1,20})?$")
 MONEY_CLEAN = re.compile(r"[\s,，¥￥$€]|^CNY|^RMB|元$", re.IGNORECASE)
 
 
 def decimal(
     value: Any, *, allow_negative: bool = False, max_digits: int = 16, places: int = 2
 ) -> Decimal:
-    if isinstance(value, bool):
+    if type(value) is str and PLAIN_NUMBER.match(value):
+        # Fast path for the common "1234.50": no cleaning needed (1M-row files).
+        number = Decimal(value)
+    elif isinstance(value, bool):
         raise CellError(_("not a number"))
-    if isinstance(value, int | float):
+    elif isinstance(value, int | float):
         number = Decimal(str(value))
         if isinstance(value, float):
             number = round(number, places)  # binary floats from Excel: 12.3 is 12.29999…
@@ -90,6 +94,16 @@ LATEST = dt.date(2100, 12, 31)
 
 
 def date(value: Any) -> dt.date:
+    if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        # Fast path for ISO dates, the common case in large files.
+        try:
+            result = dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if not EARLIEST <= result <= LATEST:
+                raise CellError(_("date out of range (1900–2100)"))
+            return result
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):

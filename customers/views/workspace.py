@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -56,13 +56,13 @@ class ManagerRequiredMixin(LoginRequiredMixin):
 
 # (label, sort key or None) of the list's columns; sortable ones have a keyset index.
 LIST_COLUMNS = [
-    (_lazy("Code"), "code"),
-    (_lazy("Name"), "name"),
-    (_lazy("Industry"), None),
-    (_lazy("Size"), None),
-    (_lazy("Region"), None),
-    (_lazy("Owner"), None),
-    (_lazy("Updated"), "updated"),
+    (gettext_lazy("Code"), "code"),
+    (gettext_lazy("Name"), "name"),
+    (gettext_lazy("Industry"), None),
+    (gettext_lazy("Size"), None),
+    (gettext_lazy("Region"), None),
+    (gettext_lazy("Owner"), None),
+    (gettext_lazy("Updated"), "updated"),
 ]
 
 

@@ -136,18 +136,15 @@ def _int(value: Any) -> str:
 def _lifecycle_params(row: Row, rules: Rules, cuts: Mapping) -> dict[str, Any]:
     orders_total = float(row.get("orders_total") or 0)
     interval = row.get("interval_days")
-    known = (
-        orders_total >= rules.rhythm_min_orders
-        and interval is not None
-        and not math.isnan(float(interval))
-    )
+    interval_v = math.nan if interval is None else float(interval)
+    known = orders_total >= rules.rhythm_min_orders and not math.isnan(interval_v)
     dormant = (
-        max(rules.dormant_days, rules.dormant_rhythm_factor * interval)
+        max(rules.dormant_days, rules.dormant_rhythm_factor * interval_v)
         if known
         else (rules.dormant_days)
     )
     churned = (
-        max(rules.churned_days, rules.churned_rhythm_factor * interval)
+        max(rules.churned_days, rules.churned_rhythm_factor * interval_v)
         if known
         else (rules.churned_days)
     )

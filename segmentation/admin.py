@@ -359,10 +359,9 @@ class CustomerClassesAdmin(_ScopedReadOnly):
         lines = []
         for dim in DIMENSIONS:
             code, why = row[dim], row[f"{dim}_why"]
-            field = obj._meta.get_field(dim)
             lines.append(
                 (
-                    field.verbose_name,
+                    Dimension(dim).label,
                     code,
                     reason_text(dim, code, why, row, rules, obj.run.cut_points, row.get("pending")),
                 )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -15,7 +16,7 @@ DEFAULT_PIN_DAYS = 90
 
 
 def _grouped_choices():
-    groups = [("", "—")]
+    groups: list[tuple[Any, Any]] = [("", "—")]
     for dim in Dimension:
         options = [
             (f"{dim.value}:{value}", label)

@@ -51,7 +51,7 @@ def partitions_plan(*, size: int = DEFAULT_PARTITION_SIZE) -> list[Partition]:
     bounds = Customer.objects.aggregate(lo=Min("id"), hi=Max("id"))
     if bounds["lo"] is None:
         return []
-    out = []
+    out: list[Partition] = []
     lo = bounds["lo"]
     while lo <= bounds["hi"]:
         out.append(Partition(index=len(out), lo=lo, hi=lo + size))

@@ -78,9 +78,10 @@ def customer_classes_get(*, customer_id: int, history_limit: int = 10) -> dict[s
             :history_limit
         ]
     )
-    row = None
+    row: dict[str, Any] | None = None
     if run is not None:
-        row = CustomerClasses.objects.filter(run=run, customer_id=customer_id).values().first()
+        found = CustomerClasses.objects.filter(run=run, customer_id=customer_id).values().first()
+        row = dict(found) if found else None
     classes: list[ClassView] = []
     if run is not None and row is not None:
         rules = rules_from_ruleset(run.rule_set)

@@ -41,9 +41,9 @@ class PinCreateView(LoginRequiredMixin, View):
                 messages.success(request, _("The class is pinned."))
         else:
             for field, errors in form.errors.items():
-                label = form.fields[field].label if field in form.fields else ""
-                for error in errors:
-                    messages.error(request, f"{label}: {error}" if label else error)
+                label = str(form.fields[field].label) if field in form.fields else ""
+                for message in errors:
+                    messages.error(request, f"{label}: {message}" if label else str(message))
         return redirect("customers:detail", pk=customer.pk)
 
 

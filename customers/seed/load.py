@@ -30,29 +30,28 @@ class SeedError(Exception):
     """Seeding cannot start or continue; the message says why and what to do."""
 
 
-def _days_to_text(values: pd.Series, base: np.datetime64) -> np.ndarray:
+def _days(values: pd.Series, base: np.datetime64) -> np.ndarray:
+    """Day offsets (NaN = no date) → datetime64 at midnight, NaT for no date."""
     offsets = values.to_numpy(dtype=np.float64, na_value=np.nan)
     missing = np.isnan(offsets)
     days = base + np.where(missing, 0, offsets).astype(np.int64).astype("timedelta64[D]")
-    out = np.datetime_as_string(days, unit="D").astype(object)
-    out[missing] = None
-    return out
+    days[missing] = np.datetime64("NaT")
+    return days.astype("datetime64[s]")
 
 
-def _seconds_to_text(values: pd.Series, base: np.datetime64, suffix: str) -> np.ndarray:
+def _stamps(values: pd.Series, base: np.datetime64) -> np.ndarray:
+    """Seconds from `base` 00:00 UTC → naive UTC datetime64, never later than now."""
     seconds = values.to_numpy(dtype=np.int64)
     stamps = base.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
     # Office hours of the run date may lie ahead of the clock; nothing is logged in the future.
-    now = np.datetime64(timezone.now().replace(tzinfo=None), "s")
-    stamps = np.minimum(stamps, now)
-    text = np.strings.replace(np.datetime_as_string(stamps, unit="s"), "T", " ")
-    return np.strings.add(text, suffix) if suffix else text
+    return np.minimum(stamps, np.datetime64(timezone.now().replace(tzinfo=None), "s"))
 
 
-def frame_for_db(
-    model: type[models.Model], frame: pd.DataFrame, *, as_of: dt.date, vendor: str
-) -> pd.DataFrame:
-    """The frame with every concrete column of `model`, dates as ISO text, in model order."""
+def frame_for_db(model: type[models.Model], frame: pd.DataFrame, *, as_of: dt.date) -> pd.DataFrame:
+    """The frame with every concrete column of `model` in model order, dates and timestamps
+    as datetime64 (naive UTC): pandas writes them as "YYYY-MM-DD" / "YYYY-MM-DD HH:MM:SS",
+    which both PostgreSQL (whose Django sessions run in UTC) and Django's SQLite storage read
+    as UTC."""
     base = np.datetime64(as_of, "D")
     out = {}
     for field in model._meta.concrete_fields:
@@ -70,10 +69,9 @@ def frame_for_db(
             )
         values = frame[column]
         if isinstance(field, models.DateTimeField):
-            # PostgreSQL reads the explicit UTC offset; Django stores naive UTC text in SQLite.
-            out[column] = _seconds_to_text(values, base, "+00" if vendor == "postgresql" else "")
+            out[column] = _stamps(values, base)
         elif isinstance(field, models.DateField):
-            out[column] = _days_to_text(values, base)
+            out[column] = _days(values, base)
         else:
             out[column] = values.array
     return pd.DataFrame(out, index=frame.index)
@@ -91,6 +89,19 @@ class Stats:
         self.seconds[table] += seconds
 
 
+def _sqlite_values(column: pd.Series, field: models.Field) -> list:
+    """Python values for sqlite3: ISO text for dates and timestamps (as Django stores them),
+    None for every kind of missing value."""
+    if isinstance(field, models.DateField):
+        stamps = column.to_numpy()
+        unit = "s" if isinstance(field, models.DateTimeField) else "D"
+        text = np.datetime_as_string(stamps, unit=unit)
+        text = np.strings.replace(text, "T", " ").astype(object)
+        text[np.isnat(stamps)] = None
+        return text.tolist()
+    return column.astype(object).where(column.notna(), None).tolist()
+
+
 class SqliteLoader:
     """executemany in the caller's thread; SQLite only needs a few thousand customers."""
 
@@ -102,14 +113,15 @@ class SqliteLoader:
         for model, frame in batches:
             if frame.empty:
                 continue
-            db = frame_for_db(model, frame, as_of=as_of, vendor="sqlite")
+            db = frame_for_db(model, frame, as_of=as_of)
             started = time.perf_counter()
             # Table and column names come from the model; values are parameters.
             table = self.connection.ops.quote_name(model._meta.db_table)
             names = ", ".join(self.connection.ops.quote_name(c) for c in db.columns)
             marks = ", ".join(["%s"] * len(db.columns))
             sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
-            values = [db[c].astype(object).where(db[c].notna(), None).tolist() for c in db.columns]
+            fields = {f.column: f for f in model._meta.concrete_fields}
+            values = [_sqlite_values(db[c], fields[c]) for c in db.columns]
             with self.connection.cursor() as cursor:
                 cursor.executemany(sql, list(zip(*values, strict=True)))
             self.stats.add(model._meta.db_table, len(db), time.perf_counter() - started)
@@ -143,7 +155,7 @@ class PgCopyLoader:
         for model, frame in batches:
             if frame.empty:
                 continue
-            db = frame_for_db(model, frame, as_of=as_of, vendor="postgresql")
+            db = frame_for_db(model, frame, as_of=as_of)
             text = io.StringIO()
             # Generated text never holds tabs, newlines or backslashes (see vocab), so plain
             # tab-separated output is valid COPY text format.

@@ -77,7 +77,11 @@ def demo_data_flush() -> None:
     if connection.vendor == "postgresql":
         tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in MODELS)
         with connection.cursor() as cursor:
+            # PostgreSQL will not truncate a table with deferred checks pending in this
+            # transaction; run them first.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         return
     with transaction.atomic():
         for model in reversed(MODELS):

@@ -212,7 +212,7 @@ def customer_duplicates(
     many more exist that belong to someone else (counted, never shown)."""
     cond = Q()
     if name.strip():
-        cond |= Q(name__iexact=name.strip())
+        cond |= Q(name=name.strip())  # exact: served by the (name, id) index
     if phone.strip():
         cond |= Q(phone=phone.strip())
     if tax_number.strip():

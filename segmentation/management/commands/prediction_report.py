@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
 from segmentation.prediction.evaluation import evaluate
 from segmentation.prediction.history import purchase_history_summarise
@@ -34,8 +35,10 @@ class Command(BaseCommand):
         history = purchase_history_summarise(as_of=as_of)
         if history.empty:
             raise CommandError(f"No paid or open transaction on or before {as_of}; nothing to fit.")
-        report = evaluate(history=history, as_of=as_of.isoformat())
-        paths = report.write(Path(str(options["out_dir"])))
-        self.stdout.write(report.to_text())
+        # The report's tables and headings are English; keep its notes in the same language.
+        with translation.override("en"):
+            report = evaluate(history=history, as_of=as_of.isoformat())
+            paths = report.write(Path(str(options["out_dir"])))
+            self.stdout.write(report.to_text())
         for path in paths:
             self.stdout.write(f"wrote {path}")

@@ -306,7 +306,9 @@ class Importer:
             except p.CellError as exc:
                 problems.append(Problem(number, col.name, _show(raw), str(exc)))
                 continue
-            if col.name == "customer_code":
+            if col.lookup is None and col.field is not None and col.field != "external_code":
+                values[col.field] = value  # the common case first: a plain column
+            elif col.name == "customer_code":
                 customer_code = value
             elif col.field == "external_code":
                 key = value
@@ -555,6 +557,8 @@ class Importer:
             staged=staged,
             defaults=self.create_defaults(),
             timings=self.report.timings,
+            expect_updates=self.report.to_update > 0,
+            expect_creates=self.report.to_create > 0,
         )
         self.report.written = True
 

@@ -63,6 +63,8 @@ def write_postgres(
     staged,
     defaults: dict[str, Any],
     timings: dict[str, float] | None = None,
+    expect_updates: bool = True,
+    expect_creates: bool = True,
 ) -> tuple[int, int]:
     """COPY the staged rows into a temporary table, then UPDATE what changed and INSERT what
     is new — two statements for the whole file."""
@@ -85,8 +87,9 @@ def write_postgres(
         t = time.perf_counter()
         cur.cursor.copy_expert(copy_sql, staged)
         timings["copy"] = time.perf_counter() - t
-        cur.execute("CREATE INDEX ON crm_import_stage (s_key)")
-        cur.execute("ANALYZE crm_import_stage")
+        if expect_updates:
+            cur.execute("CREATE INDEX ON crm_import_stage (s_key)")
+            cur.execute("ANALYZE crm_import_stage")
 
         def cast(attname: str) -> str:
             return f"s.{qn('s_' + attname)}::{by_attname[attname].db_type(connection)}"
@@ -105,7 +108,9 @@ def write_postgres(
             old.append("t.customer_id")
             new.append("c.id")
         updated = 0
-        if sets:
+        # Validation already knows whether any key exists; a first import skips the UPDATE
+        # (a join of every staged row against the whole table) altogether.
+        if sets and expect_updates:
             extra = ", updated_at = %s" if "updated_at" in by_attname else ""
             cur.execute(
                 f"UPDATE {table} t SET {', '.join(sets)}{extra} "  # noqa: S608 - names from _meta
@@ -137,13 +142,15 @@ def write_postgres(
             else:
                 select.append("%s")
                 params.append(_default(f, defaults, now))
-        cur.execute(
-            f"INSERT INTO {table} ({', '.join(insert_cols)}) "  # noqa: S608 - names from _meta
-            f"SELECT {', '.join(select)} FROM crm_import_stage s{join} "
-            f"ON CONFLICT (external_code) DO NOTHING",
-            params,
-        )
-        created = cur.rowcount
+        created = 0
+        if expect_creates:
+            cur.execute(
+                f"INSERT INTO {table} ({', '.join(insert_cols)}) "  # noqa: S608 - names from _meta
+                f"SELECT {', '.join(select)} FROM crm_import_stage s{join} "
+                f"ON CONFLICT (external_code) DO NOTHING",
+                params,
+            )
+            created = cur.rowcount
         timings["insert"] = time.perf_counter() - t - timings["copy"] - timings["update"]
         cur.execute("DROP TABLE crm_import_stage")
     return created, updated
@@ -156,6 +163,8 @@ def write_generic(
     staged,
     defaults: dict[str, Any],
     timings: dict[str, float] | None = None,
+    expect_updates: bool = True,
+    expect_creates: bool = True,
 ) -> tuple[int, int]:
     """The same upsert with the ORM, batch by batch (SQLite and small installations)."""
     model = kind.model

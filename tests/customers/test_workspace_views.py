@@ -477,3 +477,78 @@ def test_new_primary_contact_takes_over(client, rep_alice, alice_customer):
     first.refresh_from_db()
     assert not first.is_primary
     assert Contact.objects.get(name="新主联系人").is_primary
+
+
+# ---------------------------------------------------------------- languages and 404
+
+
+def test_pages_in_chinese_by_default_and_english_on_request(client, rep_alice, alice_customer):
+    _login(client, rep_alice)
+    url = reverse("customers:detail", args=[alice_customer.pk])
+    assert "时间线" in client.get(url).content.decode()
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Timeline" in english
+    assert "Log a contact" in english
+    listing = client.get(reverse("customers:list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Filters" in listing
+
+
+def test_other_reps_customer_gets_a_friendly_404(client, rep_bob_other_team, alice_customer):
+    response = _login(client, rep_bob_other_team).get(
+        reverse("customers:detail", args=[alice_customer.pk])
+    )
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert alice_customer.name not in body
+    assert reverse("home") in body  # a way back
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_home_my_day_every_persona(client, personas, persona):
+    user = personas[persona]
+    customer = CustomerFactory(owner=user if user.is_rep else None, team=user.team)
+    today = timezone.localdate()
+    ContactLogFactory(
+        customer=customer, rep=user, summary="逾期跟进", next_follow_up=today - dt.timedelta(days=2)
+    )
+    response = _login(client, user).get(reverse("home"))
+    assert response.status_code == 200
+    day = response.context["day"]
+    assert [log.summary for log in day.overdue] == ["逾期跟进"]
+
+
+def test_my_day_follow_up_closes_when_a_newer_log_exists(client, rep_alice, alice_customer):
+    today = timezone.localdate()
+    ContactLogFactory(
+        customer=alice_customer,
+        next_follow_up=today,
+        occurred_at=timezone.now() - dt.timedelta(days=3),
+    )
+    _login(client, rep_alice)
+    assert len(client.get(reverse("home")).context["day"].due_today) == 1
+    ContactLogFactory(customer=alice_customer, next_follow_up=None)
+    day = client.get(reverse("home")).context["day"]
+    assert day.due_today == []
+    assert [c.pk for c in day.recent] == [alice_customer.pk]
+
+
+def test_my_day_does_not_show_other_reps_follow_ups(client, rep_alice, rep_bob_other_team):
+    bob_customer = CustomerFactory(owner=rep_bob_other_team)
+    ContactLogFactory(customer=bob_customer, next_follow_up=timezone.localdate())
+    day = _login(client, rep_alice).get(reverse("home")).context["day"]
+    assert day.due_today == []
+    assert day.recent == []
+
+
+def test_home_query_count(client, rep_alice, django_assert_max_num_queries):
+    _login(client, rep_alice)
+    today = timezone.localdate()
+    for _ in range(2):
+        ContactLogFactory(customer=CustomerFactory(owner=rep_alice), next_follow_up=today)
+    with django_assert_max_num_queries(15) as few:
+        client.get(reverse("home"))
+    for _ in range(15):
+        ContactLogFactory(customer=CustomerFactory(owner=rep_alice), next_follow_up=today)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("home"))
+    assert len(response.context["day"].due_today) == 17

@@ -249,14 +249,22 @@ class PgBulkWindow:
             for name, _definition in self.indexes:
                 cursor.execute(f"DROP INDEX {quote(name)}")
 
-    def restore(self) -> None:
+    def restore(self, progress=None) -> None:
         quote = self.connection.ops.quote_name
+        steps = [(f"index {name}", definition) for name, definition in self.indexes] + [
+            (
+                f"foreign key {table}.{name}",
+                f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}",
+            )
+            for table, name, definition in self.foreign_keys
+        ]
         with self.connection.cursor() as cursor:
             # Sort in memory once per index rather than spilling to disk.
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-            for _name, definition in self.indexes:
-                cursor.execute(definition)
-            for table, name, definition in self.foreign_keys:
-                cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
+            for label, statement in steps:
+                started = time.perf_counter()
+                cursor.execute(statement)
+                if progress:
+                    progress(f"  {label}: {time.perf_counter() - started:,.1f} s")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         self.indexes, self.foreign_keys = [], []

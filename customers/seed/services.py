@@ -115,7 +115,10 @@ def seed_demo(
         raise SeedError(f"--customers must be between 1 and {MAX_CUSTOMERS:,}, not {customers:,}.")
     if reps is not None and reps < 1:
         raise SeedError(f"--reps must be at least 1, not {reps}.")
-    as_of = as_of or timezone.localdate()
+    today = timezone.localdate()
+    as_of = as_of or today
+    if as_of > today:
+        raise SeedError(f"--as-of cannot be in the future (today is {today}), not {as_of}.")
     with transaction.atomic():
         return _seed(
             customers=customers, seed=seed, reps=reps, as_of=as_of, flush=flush, progress=progress
@@ -172,7 +175,7 @@ def _seed(*, customers, seed, reps, as_of, flush, progress) -> SeedReport:
     if window is not None:
         if progress:
             progress("rebuilding indexes and validating foreign keys")
-        window.restore()
+        window.restore(progress)
         if progress:
             progress(f"indexes and foreign keys back ({time.perf_counter() - started:,.1f} s)")
     _finish(vendor)

@@ -274,6 +274,7 @@ def test_seeding_a_database_that_has_customers_needs_flush_and_keeps_the_data():
         (["--customers", "0"], "between 1 and"),
         (["--customers", "10", "--reps", "0"], "--reps must be at least 1"),
         (["--customers", "10", "--as-of", "31/03/2026"], "--as-of must be a date"),
+        (["--customers", "10", "--as-of", "2999-01-01"], "--as-of cannot be in the future"),
     ],
 )
 def test_bad_options_are_refused_with_a_clear_message(args, message):

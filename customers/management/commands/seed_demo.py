@@ -24,7 +24,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--customers", type=int, default=3000, help="How many (default 3000).")
         parser.add_argument("--seed", type=int, default=42, help="Same seed, same data.")
-        parser.add_argument("--reps", type=int, default=None, help="Default: ~1 per 500.")
+        parser.add_argument(
+            "--reps",
+            type=int,
+            default=None,
+            help="Sales reps (default ~1 per 500 customers; at least 2 per team of 6).",
+        )
         parser.add_argument("--as-of", type=_date, default=None, help="Run date (default today).")
         parser.add_argument(
             "--flush", action="store_true", help="Delete every customer record first."
@@ -52,10 +57,12 @@ class Command(BaseCommand):
                 reps=reps,
                 as_of=as_of,
                 flush=flush,
-                progress=(lambda m: self.stderr.write(m)) if options["verbosity"] > 1 else None,
+                progress=self.stderr.write if options["verbosity"] > 0 else None,
             )
         except SeedError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(seed_summary(report))
         self.stdout.write("")
         self.stdout.write(logins_summary(demo_logins_rows()))
+        self.stdout.write("")
+        self.stdout.write("Next: `manage.py segment` classifies the new customers.")

@@ -43,8 +43,12 @@ def _stamps(values: pd.Series, base: np.datetime64) -> np.ndarray:
     """Seconds from `base` 00:00 UTC → naive UTC datetime64, never later than now."""
     seconds = values.to_numpy(dtype=np.int64)
     stamps = base.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
-    # Office hours of the run date may lie ahead of the clock; nothing is logged in the future.
-    return np.minimum(stamps, np.datetime64(timezone.now().replace(tzinfo=None), "s"))
+    # Office hours of the run date may lie ahead of the clock, and nothing is logged in the
+    # future: such moments move back by whole days (to yesterday's office hours).
+    now = np.datetime64(timezone.now().replace(tzinfo=None), "s")
+    ahead = (stamps - now).astype(np.int64)
+    days_back = np.where(ahead > 0, -(-ahead // 86_400), 0)
+    return stamps - days_back.astype("timedelta64[D]")
 
 
 def frame_for_db(model: type[models.Model], frame: pd.DataFrame, *, as_of: dt.date) -> pd.DataFrame:

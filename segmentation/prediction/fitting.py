@@ -64,6 +64,7 @@ class FitResult:
             "fit_seconds": round(self.fit_seconds, 3),
             "converged": self.converged,
             "detail": self.detail,
+            **self.extra,
         }
 
 
@@ -92,10 +93,16 @@ def _maximise(
     start: Array,
     *,
     maxiter: int,
-) -> tuple[Array, float, bool, str]:
+    limit_edges: tuple[tuple[int, str], ...] = (),
+) -> tuple[Array, float, bool, str, bool]:
     """Maximise the weighted log-likelihood over log-parameters with the analytic gradient
     (d/d ln θ = θ · d/dθ); the objective is scaled per customer to keep L-BFGS-B's default
-    tolerances meaningful at any data size."""
+    tolerances meaningful at any data size.
+
+    `limit_edges` lists (parameter index, "lower"/"upper") edges where the model has a proper
+    limit (e.g. drop-out probability → 0): ending there still counts as converged, and the last
+    return value says a limit was reached. Any other edge means the data cannot identify the
+    parameter: not converged."""
     total = float(weights.sum())
 
     def objective(log_params: Array) -> tuple[float, Array]:
@@ -118,15 +125,19 @@ def _maximise(
     )
     log_params = np.asarray(result.x, dtype=np.float64)
     ll = -float(result.fun) * total
-    at_bound = bool(
-        np.any(log_params <= _LOG_LOWER + _AT_BOUND) or np.any(log_params >= _LOG_UPPER - _AT_BOUND)
-    )
-    converged = bool(result.success) and np.isfinite(ll) and ll > -1e299 and not at_bound
-    if at_bound:
+    at_lower = log_params <= _LOG_LOWER + _AT_BOUND
+    at_upper = log_params >= _LOG_UPPER - _AT_BOUND
+    allowed = np.zeros((2, len(start)), dtype=bool)
+    for index, edge in limit_edges:
+        allowed[0 if edge == "lower" else 1, index] = True
+    at_limit = bool(np.any(at_lower & allowed[0]) or np.any(at_upper & allowed[1]))
+    at_bad_edge = bool(np.any(at_lower & ~allowed[0]) or np.any(at_upper & ~allowed[1]))
+    converged = bool(result.success) and np.isfinite(ll) and ll > -1e299 and not at_bad_edge
+    if at_bad_edge:
         detail = "a parameter reached the edge of its allowed range"
     else:
         detail = str(result.message)
-    return np.exp(log_params), ll, converged, detail
+    return np.exp(log_params), ll, converged, detail, at_limit
 
 
 def fit_count_model(
@@ -147,11 +158,14 @@ def fit_count_model(
     # guess that puts the optimiser in the well-behaved interior.
     alpha0 = 1.0 / max(mean_rate, 1e-6)
     start = np.log([1.0, min(max(alpha0, 1e-3), 1e5), 1.0, 3.0])
-    params, ll, converged, detail = _maximise(
+    params, ll, converged, detail, no_dropout = _maximise(
         lambda p: count_log_likelihood_gradient(p, ux, ut_x, ut, model=model),  # type: ignore[arg-type]
         weights,
         start,
         maxiter=maxiter,
+        # a → 0 or b → ∞: the drop-out probability is ~0, the NBD limit (nobody stops buying).
+        # The formulas stay valid there, so this is a finding about the data, not a failure.
+        limit_edges=((2, "lower"), (3, "upper")),
     )
     return FitResult(
         model=model,
@@ -162,6 +176,7 @@ def fit_count_model(
         fit_seconds=time.perf_counter() - started,
         converged=converged,
         detail=detail,
+        extra={"no_dropout": 1.0} if no_dropout and converged else {},
     )
 
 
@@ -173,7 +188,7 @@ def fit_spend_model(*, x: Array, m: Array, maxiter: int = DEFAULT_MAXITER) -> Fi
     ms = np.asarray(m[mask], dtype=np.float64)
     weights = np.ones_like(xs)
     start = np.log([1.0, 2.0, max(float(ms.mean()) if len(ms) else 1.0, 1e-3)])
-    params, ll, converged, detail = _maximise(
+    params, ll, converged, detail, _limit = _maximise(
         lambda p: gamma_gamma_log_likelihood_gradient(p, xs, ms),  # type: ignore[arg-type]
         weights,
         start,

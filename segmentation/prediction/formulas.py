@@ -140,12 +140,16 @@ def conditional_expected_orders(
     shift = 1.0 if model == "mbgnbd" else 0.0
     bb = b + x + shift  # posterior beta "b" given alive
     z = t / (alpha + big_t + t)
-    ratio_pow = np.exp((r + x) * (np.log(alpha + big_t) - np.log(alpha + big_t + t)))
-    # (a + bb - 1)/(a - 1) * [1 - ratio^(r+x) 2F1(r+x, bb; a+bb-1; z)]; a = 1 is a removable
-    # singularity, nudged away from to keep the closed form usable.
+    # The published form is (a + bb - 1)/(a - 1) · [1 - (1-z)^(r+x) · 2F1(r+x, bb; a+bb-1; z)].
+    # For frequent buyers (1-z)^(r+x) underflows to 0 while 2F1 overflows (0 · inf = NaN), so
+    # we use Euler's transformation 2F1(A, B; C; z) = (1-z)^(C-A-B) 2F1(C-A, C-B; C; z), which
+    # turns the bracket into 1 - (1-z)^(a-1) · 2F1(a+b+s-1-r, a-1; a+bb-1; z): the first
+    # parameter no longer grows with x and the series stays close to 1.
+    # a = 1 is a removable singularity, nudged away from to keep the closed form usable.
     a_eff = a if abs(a - 1.0) > 1e-6 else 1.0 + 1e-6
-    hyp = hyp2f1(r + x, bb, a_eff + bb - 1.0, z)
-    alive_expectation = (a_eff + bb - 1.0) / (a_eff - 1.0) * (1.0 - ratio_pow * hyp)
+    c = a_eff + bb - 1.0
+    hyp = hyp2f1(a_eff + b + shift - 1.0 - r, a_eff - 1.0, c, z)
+    alive_expectation = c / (a_eff - 1.0) * (1.0 - np.exp((a_eff - 1.0) * np.log1p(-z)) * hyp)
     return np.asarray(
         alive_expectation * p_alive(params, x, t_x, big_t, model=model), dtype=np.float64
     )

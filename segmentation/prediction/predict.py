@@ -65,6 +65,11 @@ _MESSAGES = {
         "The purchase model did not converge (%(detail)s). Expected orders use the pooled repeat "
         "rate; the chance of still being active is left empty."
     ),
+    "no_dropout": _(
+        "Customers in this data practically never stop buying (the fitted drop-out probability "
+        "is about zero), so the chance of still being active is close to 100%% for everyone; "
+        "rank churn risk by recency and expected orders instead."
+    ),
     "too_few_spend_buyers": _(
         "Too few repeat buyers with a known order value for the spend model: %(n)s (at least "
         "%(min_n)s are needed); expected order values are each customer's own average."
@@ -91,7 +96,8 @@ class Notice:
 
     @property
     def message(self) -> str:
-        return str(_MESSAGES[self.code]) % self.params if self.params else str(_MESSAGES[self.code])
+        # Always %-format (an empty mapping is fine) so "%%" reads as "%" in every message.
+        return str(_MESSAGES[self.code]) % self.params
 
 
 @dataclass(frozen=True)
@@ -220,6 +226,8 @@ def predict_customer_value(
         count_fit = fit_count_model(x=x, t_x=t_x, big_t=big_t, model=model, maxiter=maxiter)
         if not count_fit.converged:
             notices.append(Notice("count_fit_not_converged", {"detail": count_fit.detail}))
+        elif count_fit.extra.get("no_dropout"):
+            notices.append(Notice("no_dropout"))
 
     if count_fit is not None and count_fit.converged:
         alive, orders = _count_scores(count_fit, x, t_x, big_t)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from segmentation.prediction.fitting import (
+    _maximise,
     fit_count_model,
     fit_spend_model,
     group_identical_rows,
@@ -103,3 +104,29 @@ def test_fit_result_is_json_ready():
     assert set(stored["params"]) == {"r", "alpha", "a", "b"}
     assert stored["n_customers"] == N
     assert stored["converged"] is True
+
+
+def _towards_zero(params):
+    # Maximum at theta0 = 2 and theta1 → 0: the second parameter runs to its lower edge.
+    theta0, theta1 = params
+    values = np.array([-((theta0 - 2.0) ** 2) - theta1])
+    return values, np.array([[-2.0 * (theta0 - 2.0)], [-1.0]])
+
+
+def test_a_parameter_at_the_edge_is_not_convergence():
+    _, _, converged, detail, at_limit = _maximise(
+        _towards_zero, np.ones(1), np.log([1.0, 1.0]), maxiter=200
+    )
+    assert not converged
+    assert not at_limit
+    assert detail == "a parameter reached the edge of its allowed range"
+
+
+def test_an_edge_with_a_proper_limit_counts_as_converged():
+    params, _, converged, _, at_limit = _maximise(
+        _towards_zero, np.ones(1), np.log([1.0, 1.0]), maxiter=200, limit_edges=((1, "lower"),)
+    )
+    assert converged
+    assert at_limit
+    assert params[0] == pytest.approx(2.0, rel=1e-4)
+    assert params[1] < 1e-4

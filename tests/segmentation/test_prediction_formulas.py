@@ -68,7 +68,16 @@ def _posterior_integral(params, t, x, t_x, big_t, model):
 @pytest.mark.parametrize("model", ["bgnbd", "mbgnbd"])
 @pytest.mark.parametrize(
     ("x", "t_x", "big_t"),
-    [(0, 0, 20.0), (1, 5.0, 30.0), (2, 30.43, 38.86), (7, 60.0, 70.0), (25, 40.0, 78.0)],
+    [
+        (0, 0, 20.0),
+        (1, 5.0, 30.0),
+        (2, 30.43, 38.86),
+        (7, 60.0, 70.0),
+        (25, 40.0, 78.0),
+        # Very frequent buyers: the hypergeometric function must stay accurate at large x.
+        (300, 100.0, 104.0),
+        (3000, 104.0, 104.0),
+    ],
 )
 def test_conditional_expectation_equals_numerical_integration(model, x, t_x, big_t):
     closed = conditional_expected_orders(CDNOW, 52.0, arr(x), arr(t_x), arr(big_t), model=model)

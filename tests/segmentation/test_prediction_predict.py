@@ -1,8 +1,11 @@
 """predict_customer_value: scores, degenerate data (message + fallback) and bad input."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
+from django.utils import translation
 
 from segmentation.prediction import (
     OUTPUT_COLUMNS,
@@ -16,6 +19,13 @@ def _frame(rows, start_id=1):
     return pd.DataFrame(rows, columns=["frequency", "recency", "T", "monetary_value"]).set_axis(
         pd.Index(range(start_id, start_id + len(rows)), name="customer_id")
     )
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Notices are asserted in English; zh-Hans is the default language.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -163,3 +173,29 @@ def test_missing_column_is_named():
     rows = _frame([[1, 10, 40, 10.0]]).drop(columns="T")
     with pytest.raises(PredictionInputError, match="lacks column"):
         predict_customer_value(summary=rows)
+
+
+def test_no_dropout_limit_is_explained(simulated, monkeypatch):
+    from segmentation.prediction import predict as predict_module
+
+    real_fit = predict_module.fit_count_model
+
+    def fit_at_limit(**kwargs):
+        fit = real_fit(**kwargs)
+        return replace(fit, extra={"no_dropout": 1.0})
+
+    monkeypatch.setattr(predict_module, "fit_count_model", fit_at_limit)
+    prediction = predict_customer_value(summary=simulated)
+    assert prediction.count_method == "mbgnbd"
+    assert [n.code for n in prediction.notices] == ["no_dropout"]
+    assert "close to 100% for everyone" in prediction.notices[0].message
+    assert prediction.as_dict()["count_fit"]["no_dropout"] == 1.0
+
+
+def test_notices_are_translated_to_chinese():
+    rows = _frame([[0, 0, float(t), 0.0] for t in range(40, 100)])
+    prediction = predict_customer_value(summary=rows)
+    with translation.override("zh-hans"):
+        message = prediction.notices[0].message
+    assert "60" in message
+    assert "None of" not in message

@@ -15,6 +15,7 @@ from .models import CompanySize, Contact, Customer, CustomerKind, Industry, Mark
 # A search term shorter than this would match half the table; it is ignored.
 MIN_SEARCH_LENGTH = 1
 MAX_SEARCH_LENGTH = 100
+TRIGRAM_LENGTH = 3
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -57,16 +58,19 @@ class CustomerFilter(django_filters.FilterSet):
         term = value.strip()
         if len(term) < MIN_SEARCH_LENGTH:
             return queryset
-        # A UNION of four index-backed lookups (trigram on names, pattern indexes on code and
-        # phone; migration 0003) instead of one OR, which would scan the whole table.
-        matches = (
-            Customer.objects.filter(name__icontains=term)
-            .values("pk")
-            .order_by()
-            .union(
-                Customer.objects.filter(external_code__istartswith=term).values("pk").order_by(),
-                Customer.objects.filter(phone__startswith=term).values("pk").order_by(),
-                Contact.objects.filter(name__icontains=term).values("customer_id").order_by(),
+        # A UNION of index-backed lookups (trigram on names, pattern indexes on code and
+        # phone; migration 0003) instead of one OR, which would scan the whole table. Trigrams
+        # need three characters: shorter terms (a two-character Chinese word) skip the
+        # contact-name branch, which would otherwise scan every contact.
+        parts = [
+            Customer.objects.filter(external_code__istartswith=term).values("pk").order_by(),
+            Customer.objects.filter(phone__startswith=term).values("pk").order_by(),
+        ]
+        if len(term) >= TRIGRAM_LENGTH:
+            parts.append(
+                Contact.objects.filter(name__icontains=term).values("customer_id").order_by()
             )
+        matches = (
+            Customer.objects.filter(name__icontains=term).values("pk").order_by().union(*parts)
         )
         return queryset.filter(pk__in=matches)

@@ -123,6 +123,7 @@ class CustomerDetailView(CustomerMixin, TemplateView):
         ctx.update(
             customer=customer,
             contacts=list(Contact.objects.filter(customer=customer)),
+            merges=list(customer.merges.select_related("actor")[:10]),
             figures=customer_key_figures(customer=customer, today=timezone.localdate()),
             timeline=entries,
             timeline_page=page,

@@ -279,6 +279,8 @@ def test_merge_moves_everything_and_is_audited(client, manager_maria, pair):
     record = CustomerMerge.objects.get()
     assert (record.actor, record.merged_code, record.survivor) == (manager_maria, "DUP", keep)
     assert record.moved["transactions"] == 2
+    page = client.get(reverse("customers:detail", args=[keep.pk])).content.decode()
+    assert "DUP" in page  # the audit shows on the survivor's page
 
 
 def test_merge_needs_confirmation_and_a_visible_code(

@@ -63,13 +63,13 @@ def test_list_filters_and_search(client, rep_alice):
     CustomerFactory(owner=rep_alice, name="甲公司", industry="retail", external_code="A1")
     CustomerFactory(owner=rep_alice, name="乙公司", industry="finance", external_code="B1")
     c3 = CustomerFactory(owner=rep_alice, name="丙公司", industry="finance", external_code="C1")
-    ContactFactory(customer=c3, name="王小明")
+    ContactFactory(customer=c3, name="王小明先生")
     _login(client, rep_alice)
     body = client.get(reverse("customers:list"), {"industry": "finance"}).content.decode()
     assert "乙公司" in body
     assert "丙公司" in body
     assert "甲公司" not in body
-    body = client.get(reverse("customers:list"), {"q": "王小"}).content.decode()
+    body = client.get(reverse("customers:list"), {"q": "王小明"}).content.decode()
     assert "丙公司" in body
     assert "乙公司" not in body
     body = client.get(reverse("customers:list"), {"q": "b1"}).content.decode()

@@ -66,9 +66,9 @@ _MESSAGES = {
         "rate; the chance of still being active is left empty."
     ),
     "no_dropout": _(
-        "Customers in this data practically never stop buying (the fitted drop-out probability "
-        "is about zero), so the chance of still being active is close to 100%% for everyone; "
-        "rank churn risk by recency and expected orders instead."
+        "The fitted drop-out probability is about zero: customers here rarely stop buying for "
+        "good, so the chance of still being active falls only after a silence that is long for "
+        "the customer's own rhythm."
     ),
     "too_few_spend_buyers": _(
         "Too few repeat buyers with a known order value for the spend model: %(n)s (at least "

@@ -188,7 +188,9 @@ def test_no_dropout_limit_is_explained(simulated, monkeypatch):
     prediction = predict_customer_value(summary=simulated)
     assert prediction.count_method == "mbgnbd"
     assert [n.code for n in prediction.notices] == ["no_dropout"]
-    assert "close to 100% for everyone" in prediction.notices[0].message
+    assert "drop-out probability is about zero" in prediction.notices[0].message
+    with translation.override("zh-hans"):
+        assert "流失概率约为零" in prediction.notices[0].message
     assert prediction.as_dict()["count_fit"]["no_dropout"] == 1.0
 
 

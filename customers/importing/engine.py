@@ -18,7 +18,7 @@ import re
 import tempfile
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,16 +27,15 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from crm.models import Team, User
+from crm.models import User
 
 from ..access import customers_visible_to
-from ..models import Category, Customer, CustomerMerge, Product
+from ..models import Customer, CustomerMerge
 from . import parsers as p
+from .lookups import Lookups
 from .readers import ImportFileError, open_table
+from .report import MAX_SAMPLES, MAX_WARNINGS, ImportReport, Problem
 from .specs import (
-    LOOKUP_CATEGORY,
-    LOOKUP_PRODUCT,
-    LOOKUP_TEAM,
     LOOKUP_USER,
     Column,
     ImportKind,
@@ -48,55 +47,7 @@ CHUNK = 5_000
 # …or fewer when rows are wide: a chunk holds at most ~8 MB of cell text, so a 50 MB file of
 # long notes is still processed in small pieces.
 CHUNK_CHARS = 8_000_000
-# Problems kept in detail for the report; the total is always counted.
-MAX_PROBLEMS = 1_000
-MAX_SAMPLES = 20
-MAX_WARNINGS = 200
-NULL = "\\N"
-
-
-@dataclass
-class Problem:
-    row: int | None
-    column: str
-    value: str
-    reason: str
-
-
-@dataclass
-class ImportReport:
-    kind: str
-    dry_run: bool
-    skip_invalid: bool = False
-    rows: int = 0
-    valid: int = 0
-    invalid: int = 0
-    to_create: int = 0
-    to_update: int = 0
-    created: int = 0
-    updated: int = 0
-    customers_to_create: int = 0
-    customers_created: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    problems_total: int = 0
-    warnings: list[str] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    file_error: str | None = None
-    written: bool = False
-    samples: list[dict] = field(default_factory=list)
-    skipped_path: str | None = None
-    timings: dict[str, float] = field(default_factory=dict)  # phase → seconds (benchmarks)
-
-    @property
-    def blocked(self) -> bool:
-        """Nothing can be written: the file is unreadable, or rows are invalid and the user
-        did not choose to skip them."""
-        return self.file_error is not None or (self.invalid > 0 and not self.skip_invalid)
-
-    def add_problem(self, problem: Problem) -> None:
-        self.problems_total += 1
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(problem)
+NULL = "\\N"  # COPY's marker for "no value"
 
 
 def normalise_header(value: Any) -> str:
@@ -114,37 +65,6 @@ def header_map(kind: ImportKind) -> dict[str, Column]:
 def _show(value: Any) -> str:
     s = "" if value is None else str(value)
     return s if len(s) <= 80 else s[:77] + "…"
-
-
-class _Lookups:
-    """Small reference tables (users, teams, categories, products) as dicts, scoped to
-    what the actor may assign."""
-
-    def __init__(self, actor: User | None):
-        from ..selectors import teams_visible_to, users_assignable_by
-
-        users = User.objects.all() if actor is None else users_assignable_by(user=actor)
-        self.user = {u.username.lower(): (u.pk, u.team_id) for u in users}
-        teams = Team.objects.all() if actor is None else teams_visible_to(user=actor)
-        self.team = {t.name.lower(): t.pk for t in teams}
-        self.category: dict[str, int] = {}
-        for c in Category.objects.all():
-            self.category[c.code.lower()] = c.pk
-            self.category.setdefault(c.name.lower(), c.pk)
-        self.product = {pr.code.lower(): pr.pk for pr in Product.objects.all()}
-
-    def resolve(self, lookup: str, value: str):
-        table = getattr(self, lookup)
-        hit = table.get(value.lower())
-        if hit is None:
-            reasons = {
-                LOOKUP_USER: _("unknown user name"),
-                LOOKUP_TEAM: _("unknown team"),
-                LOOKUP_CATEGORY: _("unknown product category"),
-                LOOKUP_PRODUCT: _("unknown product code"),
-            }
-            raise p.CellError(reasons[lookup])
-        return hit
 
 
 @dataclass
@@ -262,7 +182,7 @@ class Importer:
         self.fields: list[str] = fields
 
     def _validate(self, rows: Iterable[tuple[int, list[Any]]]) -> None:
-        lookups = _Lookups(self.actor)
+        lookups = Lookups(self.actor)
         chunk: list[_Row] = []
         chars = 0
         for number, cells in rows:
@@ -282,7 +202,7 @@ class Importer:
             raise ImportFileError(_("The file has column names but no data rows."))
         self.report.customers_to_create = len(self.new_customer_codes)
 
-    def _parse_row(self, number: int, cells: list[Any], lookups: _Lookups) -> _Row:
+    def _parse_row(self, number: int, cells: list[Any], lookups: Lookups) -> _Row:
         values: dict[str, Any] = {}
         problems: list[Problem] = []
         customer_code = None

@@ -10,14 +10,17 @@ step) make a second pass over the same run create nothing new."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import logging
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from segmentation.models import ClassChange, ClassPin, CustomerClasses, Run, RunStatus
 
@@ -37,6 +40,10 @@ log = logging.getLogger(__name__)
 # 5,000 rows per INSERT/UPDATE keeps each statement well under a few MB and SQLite's
 # parameter limit (5,000 ids × 1 parameter).
 BATCH = 5000
+
+# pg_advisory_xact_lock key of task generation; must differ from segmentation's LockKey
+# values (720_001…) and never be renumbered.
+STRATEGIES_LOCK_KEY = 720_101
 
 DISPLACED_NOTE = "displaced by a higher-priority playbook"
 
@@ -99,6 +106,29 @@ def _entries(
             yield customer_id, dim, code, owner_id
 
 
+def _insert(model, columns: list[str], rows: list[tuple], *, text: tuple[str, ...] = ()) -> int:
+    """Bulk insert of plain rows (callers have removed rows that already exist): COPY on
+    PostgreSQL, batched executemany elsewhere. None is NULL; `text` columns keep "" as ""
+    (FORCE_NOT_NULL), which a plain CSV COPY would read as NULL."""
+    if not rows:
+        return 0
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    cols = ", ".join(qn(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = io.StringIO()
+            csv.writer(buffer).writerows(rows)
+            buffer.seek(0)
+            force = f", FORCE_NOT_NULL ({', '.join(qn(c) for c in text)})" if text else ""
+            cursor.copy_expert(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv{force})", buffer)
+        else:
+            sql = f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608 - quoted model identifiers
+            for chunk in _chunks(rows):
+                cursor.executemany(sql, chunk)
+    return len(rows)
+
+
 def _pins(run: Run, customer_ids: list[int]) -> dict[tuple[int, str, str], str]:
     pins: dict[tuple[int, str, str], str] = {}
     for chunk in _chunks(customer_ids):
@@ -107,6 +137,14 @@ def _pins(run: Run, customer_ids: list[int]) -> dict[tuple[int, str, str], str]:
         ).values_list("customer_id", "dimension", "code", "reason"):
             pins[(cid, dim, code)] = reason
     return pins
+
+
+def _lock() -> None:
+    """Serialises generation (nightly hook, command, retries) for the transaction; without it
+    two passes could both see an enrollment as missing and collide on the constraint."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [STRATEGIES_LOCK_KEY])
 
 
 @transaction.atomic
@@ -120,6 +158,7 @@ def strategies_generate(*, run_id: int, backfill: bool = False) -> GenerateResul
 
     `backfill` enrols every customer currently in a class (for the first run, which has no
     changes, or a newly added playbook)."""
+    _lock()
     run = Run.objects.get(pk=run_id)
     if run.status != RunStatus.SUCCEEDED:
         raise ValueError(f"run {run_id} has not succeeded ({run.status})")
@@ -133,32 +172,41 @@ def strategies_generate(*, run_id: int, backfill: bool = False) -> GenerateResul
     customer_ids = sorted({e[0] for e in entries})
     pins = _pins(run, customer_ids)
     owners = {e[0]: e[3] for e in entries}
+    already_open: set[tuple[int, int]] = set()
+    for chunk in _chunks(customer_ids):
+        already_open.update(
+            Enrollment.objects.filter(customer_id__in=chunk, ended_on__isnull=True).values_list(
+                "customer_id", "playbook_id"
+            )
+        )
     reason = EnrollmentReason.BACKFILL if backfill else EnrollmentReason.ENTERED
-    new_enrollments = []
+    enrol_rows = []
     for cid, dim, code, _owner in entries:
         pin_reason = pins.get((cid, dim, code))
         for pb in by_class[(dim, code)]:
-            new_enrollments.append(
-                Enrollment(
-                    customer_id=cid,
-                    playbook=pb,
-                    reason=EnrollmentReason.PIN if pin_reason is not None else reason,
-                    pin_reason=(pin_reason or "")[:300],
-                    run_id=run.pk,
-                    started_on=as_of,
-                )
-            )
-    before = Enrollment.objects.filter(run_id=run.pk).count()
-    Enrollment.objects.bulk_create(new_enrollments, batch_size=BATCH, ignore_conflicts=True)
-    enrolled = Enrollment.objects.filter(run_id=run.pk).count() - before
+            if (cid, pb.pk) in already_open:
+                continue
+            already_open.add((cid, pb.pk))
+            enrol_rows.append(
+                (cid, pb.pk, EnrollmentReason.PIN.value if pin_reason is not None else reason.value,
+                 (pin_reason or "")[:300], run.pk, as_of, 0)
+            )  # fmt: skip
+    enrolled = _insert(
+        Enrollment,
+        ["customer_id", "playbook_id", "reason", "pin_reason", "run_id", "started_on",
+         "tasks_capped"],
+        enrol_rows,
+        text=("reason", "pin_reason"),
+    )  # fmt: skip
 
     # Candidate tasks: every step of this run's open enrollments not yet on a list.
     playbooks = {pb.pk: pb for pbs in by_class.values() for pb in pbs}
     existing_pairs = set(
         Task.objects.filter(enrollment__run_id=run.pk).values_list("enrollment_id", "step_id")
     )
-    # rank key: (-priority, due date, playbook, step order) — lower sorts first.
-    candidates: dict[int, list[tuple[tuple, Task]]] = defaultdict(list)
+    # A candidate is (rank key, row); the key (-priority, due date, playbook, step order)
+    # sorts the most urgent first.
+    candidates: dict[int, list[tuple[tuple, tuple]]] = defaultdict(list)
     for enr_id, cid, pb_id in Enrollment.objects.filter(
         run_id=run.pk, ended_on__isnull=True
     ).values_list("id", "customer_id", "playbook_id"):
@@ -169,16 +217,8 @@ def strategies_generate(*, run_id: int, backfill: bool = False) -> GenerateResul
             if (enr_id, step.pk) in existing_pairs:
                 continue
             due = as_of + dt.timedelta(days=step.day_offset)
-            task = Task(
-                owner_id=owners.get(cid),
-                customer_id=cid,
-                enrollment_id=enr_id,
-                step=step,
-                kind=step.kind,
-                priority=pb.priority,
-                due_on=due,
-            )
-            candidates[cid].append(((-pb.priority, due, pb.pk, step.order), task))
+            row = (owners.get(cid), cid, enr_id, step.pk, step.kind, pb.priority, due)
+            candidates[cid].append(((-pb.priority, due, pb.pk, step.order), row))
 
     # Open tasks those customers already have (pool notices are outside the cap).
     current: dict[int, list[tuple[tuple, int]]] = defaultdict(list)
@@ -193,36 +233,44 @@ def strategies_generate(*, run_id: int, backfill: bool = False) -> GenerateResul
         for task_id, cid, prio, due, pb_id, order in rows:
             current[cid].append(((-prio, due, pb_id or 0, order or 0), task_id))
 
-    to_create: list[Task] = []
+    to_create: list[tuple] = []
     displaced: list[int] = []
     capped: dict[int, int] = defaultdict(int)
     for cid, cands in candidates.items():
         ranked = sorted(
-            [(key, "new", task) for key, task in cands]
-            + [(key, "old", task_id) for key, task_id in current.get(cid, [])],
+            [(key, True, row) for key, row in cands]
+            + [(key, False, task_id) for key, task_id in current.get(cid, [])],
             key=lambda item: item[0],
         )
-        for position, (_key, kind, obj) in enumerate(ranked):
+        for position, (_key, is_new, obj) in enumerate(ranked):
             keep = position < cap
-            if kind == "new":
+            if is_new:
                 if keep:
                     to_create.append(obj)
                 else:
-                    capped[obj.enrollment_id] += 1
+                    capped[obj[2]] += 1
             elif not keep:
                 displaced.append(obj)
 
-    Task.objects.bulk_create(to_create, batch_size=BATCH, ignore_conflicts=True)
+    created_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    _insert(
+        Task,
+        ["owner_id", "customer_id", "enrollment_id", "step_id", "kind", "priority", "due_on",
+         "status", "note", "created_at"],
+        [(*row, TaskStatus.OPEN.value, "", created_at) for row in to_create],
+        text=("kind", "status", "note"),
+    )  # fmt: skip
     for chunk in _chunks(displaced):
         Task.objects.filter(pk__in=chunk, status__in=OPEN_STATUSES).update(
             status=TaskStatus.NOT_APPLICABLE, closed_on=as_of, note=DISPLACED_NOTE
         )
-    if capped:
-        Enrollment.objects.bulk_update(
-            [Enrollment(pk=pk, tasks_capped=n) for pk, n in capped.items()],
-            ["tasks_capped"],
-            batch_size=BATCH,
-        )
+    # One UPDATE per distinct count (a handful), not one per enrollment.
+    by_count: dict[int, list[int]] = defaultdict(list)
+    for enr_id, n in capped.items():
+        by_count[n].append(enr_id)
+    for n, enr_ids in by_count.items():
+        for chunk in _chunks(enr_ids):
+            Enrollment.objects.filter(pk__in=chunk).update(tasks_capped=n)
     result = GenerateResult(
         run_id=run.pk,
         enrolled=enrolled,

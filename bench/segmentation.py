@@ -122,11 +122,13 @@ def timed_run(as_of: dt.date, label: str) -> None:
     run = segmentation_run(as_of=as_of, force=True, triggered_by="bench")
     wall = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    load = os.getloadavg()[0]
     print(
         f"{label}: {run.customers_total:,} customers in {wall:.1f} s "
         f"({run.customers_total / wall:,.0f} customers/s), {run.changes_total:,} class changes, "
-        f"peak RSS so far {peak_mb:,.0f} MB"
+        f"peak RSS so far {peak_mb:,.0f} MB, load average {load:.1f} on {os.cpu_count()} cores"
     )
+    print("   seconds per step:", run.timings)
 
 
 def main() -> None:
@@ -142,8 +144,17 @@ def main() -> None:
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM customers_transaction")
         print(f"transactions in database: {cur.fetchone()[0]:,}")
-    timed_run(args.as_of, "first run (no previous run)")
-    timed_run(args.as_of + dt.timedelta(days=1), "next night (history + dwell diff)")
+    from segmentation.models import Run
+
+    current = Run.objects.filter(is_current=True).first()
+    as_of = args.as_of
+    if current is not None and current.as_of >= as_of:
+        # Runs never go back in time: continue after the last benchmarked night.
+        as_of = current.as_of + dt.timedelta(days=1)
+        timed_run(as_of, "run (previous run present: history + dwell diff)")
+    else:
+        timed_run(as_of, "first run (no previous run)")
+    timed_run(as_of + dt.timedelta(days=1), "next night (history + dwell diff)")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -153,7 +154,7 @@ def _run_claim(*, as_of: dt.date, force: bool, triggered_by: str) -> tuple[Run, 
     run.error = ""
     run.phase = "claimed"
     run.partitions_done = run.partitions_total = run.customers_total = run.changes_total = 0
-    run.counts, run.cut_points = {}, {}
+    run.counts, run.cut_points, run.timings = {}, {}, {}
     run.started_at = run.heartbeat_at = now
     run.finished_at = None
     run.triggered_by = triggered_by[:100]
@@ -209,19 +210,24 @@ def segmentation_run(
 def _run_execute(run: Run, *, partition_size: int, progress: ProgressCallback | None) -> None:
     rules = rules_from_ruleset(run.rule_set)
     as_of = run.as_of
+    timings: dict[str, float] = defaultdict(float)
+    clock = time.perf_counter()
     # Leftovers of an earlier attempt at this date (killed or forced).
     ClassChange.objects.filter(run=run).delete()
     CustomerClasses.objects.filter(run=run).delete()
 
+    timings["cleanup"] += time.perf_counter() - clock
     parts = partitions_plan(size=partition_size)
     total_steps = 2 * len(parts)
     _beat(run, phase="metrics", partitions_total=total_steps, partitions_done=0)
     duplicates = duplicates_map()
     frames: list[tuple[Partition, pd.DataFrame]] = []
     for part in parts:
+        clock = time.perf_counter()
         frame = metrics_for_range(
             lo=part.lo, hi=part.hi, as_of=as_of, rules=rules, duplicates=duplicates
         )
+        timings["metrics"] += time.perf_counter() - clock
         frames.append((part, frame))
         _beat(run, partitions_done=run.partitions_done + 1)
         if progress:
@@ -250,6 +256,7 @@ def _run_execute(run: Run, *, partition_size: int, progress: ProgressCallback | 
                 cuts=cuts,
                 baseline=baseline,
                 counts=counts,
+                timings=timings,
             )
             customers += n
             changes += c
@@ -258,6 +265,7 @@ def _run_execute(run: Run, *, partition_size: int, progress: ProgressCallback | 
         if progress:
             progress(run.partitions_done, total_steps, "classify")
 
+    clock = time.perf_counter()
     with transaction.atomic():
         Run.objects.filter(is_current=True).exclude(pk=run.pk).update(is_current=False)
         _beat(
@@ -270,7 +278,11 @@ def _run_execute(run: Run, *, partition_size: int, progress: ProgressCallback | 
             counts={dim: dict(sorted(c.items())) for dim, c in counts.items()},
             finished_at=timezone.now(),
         )
+    timings["switch"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     _retention(keep=[run.pk, baseline.pk if baseline else None])
+    timings["retention"] = time.perf_counter() - clock
+    _beat(run, timings={k: round(v, 2) for k, v in timings.items()})
 
 
 def _retention(*, keep: list[int | None]) -> None:
@@ -315,17 +327,24 @@ def _partition_classify_write(
     cuts: dict,
     baseline: Run | None,
     counts: dict[str, Counter],
+    timings: dict[str, float],
 ) -> tuple[int, int]:
-    classes = classify(frame, rules, cuts)
+    clock = time.perf_counter()
     prev = _baseline_frame(baseline, part)
+    pins = _pins_frame(part, run.as_of)
+    timings["read_previous"] += time.perf_counter() - clock
+    clock = time.perf_counter()
+    classes = classify(frame, rules, cuts)
     classes, pending = apply_dwell(classes, prev, min_runs=rules.min_dwell_runs)
-    classes = apply_pins(classes, _pins_frame(part, run.as_of))
+    classes = apply_pins(classes, pins)
 
     out = classes.join(frame.drop(columns=["potential_score"], errors="ignore"))
     out["pending"] = pending.map(lambda p: json.dumps(p) if p else None)
     out["run_id"] = run.pk
     out["customer_id"] = out.index
     columns = ["run_id", "customer_id", *DIMENSIONS, *WHY_FIELDS, "pending", *METRIC_FIELDS]
+    timings["classify"] += time.perf_counter() - clock
+    clock = time.perf_counter()
     with transaction.atomic():
         written = frame_insert(
             table=CustomerClasses._meta.db_table,
@@ -334,6 +353,7 @@ def _partition_classify_write(
             integer_columns=["customer_id", "run_id", *_INTEGER_METRICS],
         )
         changed = _history_write(run=run, classes=classes, prev=prev)
+    timings["write"] += time.perf_counter() - clock
     for dim in DIMENSIONS:
         counts[dim].update(classes[dim].value_counts().to_dict())
     return written, changed

@@ -1,6 +1,7 @@
 """seed_demo: deterministic, realistic, constraint-respecting demo data and the demo logins."""
 
 import datetime as dt
+import functools
 import hashlib
 import io
 
@@ -24,7 +25,7 @@ from customers.models import (
 )
 from customers.models.choices import CompanySize, DecisionRole, Industry, Region
 from customers.seed import DEMO_LOGINS, SALES_MANAGERS_GROUP, SeedError, seed_demo
-from customers.seed.load import PgBulkWindow
+from customers.seed.load import PgBulkWindow, PgCopyLoader
 from customers.seed.services import MODELS
 
 pytestmark = pytest.mark.django_db
@@ -320,7 +321,7 @@ def test_flush_asks_before_deleting(monkeypatch):
 
 
 @pytest.mark.needs_postgres
-def test_postgres_copy_path_loads_the_same_data_and_restores_the_schema():
+def test_postgres_copy_path_loads_the_same_data_and_restores_the_schema(monkeypatch):
     def schema():
         with connection.cursor() as cursor:
             window = PgBulkWindow(connection, [m._meta.db_table for m in MODELS])
@@ -352,3 +353,24 @@ def test_postgres_copy_path_loads_the_same_data_and_restores_the_schema():
     _seed(flush=True)
     assert _fingerprint() == fingerprint
     assert not Customer.objects.filter(external_code="AFTER-SEED").exists()
+
+    # The binary COPY stream carries exactly what the text format (pandas' CSV) carries:
+    # every column of every row.
+    def every_row():
+        digests = {}
+        with connection.cursor() as cursor:
+            for model in MODELS:
+                table = model._meta.db_table
+                cursor.execute(
+                    f"SELECT md5(string_agg(t::text, '|' ORDER BY id)) FROM {table} t"  # noqa: S608
+                )
+                digests[table] = cursor.fetchone()[0]
+        return digests
+
+    binary = every_row()
+    monkeypatch.setattr(
+        "customers.seed.services.PgCopyLoader", functools.partial(PgCopyLoader, binary=False)
+    )
+    _seed(flush=True)
+    assert every_row() == binary
+    assert _fingerprint() == fingerprint

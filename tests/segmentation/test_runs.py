@@ -339,3 +339,86 @@ def test_task_and_command_run_the_service(book):
     )
     assert "5" in out.getvalue()
     assert Run.objects.get(is_current=True).as_of == AS_OF + dt.timedelta(days=1)
+
+
+def test_command_reports_a_refused_run_clearly(book):
+    from django.core.management import CommandError, call_command
+
+    segmentation_run(as_of=AS_OF)
+    with pytest.raises(CommandError, match=str(AS_OF)):
+        call_command("segment", "--as-of", "2026-01-01", verbosity=0)
+
+
+def test_run_killed_during_metrics_leaves_nothing_visible_and_recovers(book, monkeypatch):
+    import segmentation.services.runs as runs
+
+    day1 = segmentation_run(as_of=AS_OF)
+
+    def killed(**kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runs, "metrics_for_range", killed)
+    day2 = AS_OF + dt.timedelta(days=1)
+    with pytest.raises(KeyboardInterrupt):
+        segmentation_run(as_of=day2)
+    assert Run.objects.get(as_of=day2).phase == "metrics"
+    assert Run.objects.get(is_current=True) == day1
+    monkeypatch.undo()
+    Run.objects.filter(as_of=day2).update(heartbeat_at=timezone.now() - runs.STALE_AFTER * 2)
+    assert segmentation_run(as_of=day2).is_current
+
+
+def test_a_failing_run_is_marked_failed_with_its_error(book, monkeypatch):
+    import segmentation.services.runs as runs
+
+    def broken(**kwargs):
+        raise ValueError("disk full")
+
+    monkeypatch.setattr(runs, "metrics_for_range", broken)
+    with pytest.raises(ValueError, match="disk full"):
+        segmentation_run(as_of=AS_OF)
+    run = Run.objects.get(as_of=AS_OF)
+    assert (run.status, run.is_current) == (RunStatus.FAILED, False)
+    assert "disk full" in run.error
+    monkeypatch.undo()
+    assert segmentation_run(as_of=AS_OF).status == RunStatus.SUCCEEDED  # a failed run retries
+
+
+def test_customer_export_gains_one_column_per_dimension(book):
+    from customers.exporting import customer_export_headers, customer_export_rows
+    from customers.models import Customer
+
+    segmentation_run(as_of=AS_OF)
+    headers = customer_export_headers()
+    for column in (
+        "lifecycle",
+        "value_tier",
+        "loyalty",
+        "potential",
+        "value_potential",
+        "frequency",
+        "rfm_r",
+        "rfm_f",
+        "rfm_m",
+        "rfm_segment",
+        "churn_warning",
+        "payment_risk",
+        "problem_customer",
+        "recency_days",
+        "orders_total",
+    ):
+        assert column in headers
+    rows = list(customer_export_rows(Customer.objects.filter(pk=book["dormant"].pk), today=AS_OF))
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert record["lifecycle"] == "dormant"
+    assert record["recency_days"] == 142
+
+
+@pytest.mark.needs_worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_nightly_task_runs_on_a_real_worker(celery_worker_process, book):
+    from segmentation.tasks import segmentation_run_task
+
+    run_id = segmentation_run_task.apply_async(kwargs={"as_of": AS_OF.isoformat()}).get(timeout=120)
+    run = Run.objects.get(pk=run_id)
+    assert (run.status, run.is_current, run.customers_total) == (RunStatus.SUCCEEDED, True, 5)

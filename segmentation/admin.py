@@ -4,6 +4,7 @@ with customers.access, like the rest of the admin."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,6 +22,7 @@ from .models import DIMENSIONS, ClassChange, ClassPin, CustomerClasses, Dimensio
 from .reasons import reason_text
 from .rules import rules_from_ruleset
 from .services import (
+    class_pin_errors,
     class_pin_set,
     ruleset_activate,
     ruleset_preview,
@@ -384,8 +386,28 @@ class ClassChangeAdmin(_ScopedReadOnly):
         )
 
 
+class ClassPinAdminForm(forms.ModelForm):
+    class Meta:
+        model = ClassPin
+        fields = ["customer", "dimension", "code", "reason", "expires_on"]
+
+    def clean(self):
+        data = super().clean()
+        errors = class_pin_errors(
+            dimension=data.get("dimension", ""),
+            code=data.get("code", ""),
+            reason=data.get("reason", ""),
+            expires_on=data.get("expires_on"),
+        )
+        for field, messages_ in errors.items():
+            for message in messages_:
+                self.add_error(field if field in self.fields else None, message)
+        return data
+
+
 @admin.register(ClassPin)
 class ClassPinAdmin(admin.ModelAdmin):
+    form = ClassPinAdminForm
     list_display = [
         "customer",
         "dimension",

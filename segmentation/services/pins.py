@@ -22,6 +22,34 @@ def _check_actor(actor) -> None:
         raise PermissionDenied(_("Only reps, managers and admins can pin classes."))
 
 
+def class_pin_errors(
+    *, dimension: str, code: str, reason: str, expires_on: dt.date | None
+) -> dict[str, list[str]]:
+    """What is wrong with a pin, per field (empty when it is fine). The admin form and the
+    service share it."""
+    errors: dict[str, list[str]] = {}
+    if dimension not in Dimension.values:
+        errors["dimension"] = [_("Unknown dimension “{d}”.").format(d=dimension)]
+    elif code not in CLASS_CHOICES[dimension].values or code == UNCLASSIFIED:
+        errors["code"] = [
+            _("“{c}” is not a class of {d}.").format(c=code, d=Dimension(dimension).label)
+        ]
+    if not (reason or "").strip():
+        errors["reason"] = [_("Say why the class is pinned; the next person needs to know.")]
+    today = timezone.localdate()
+    if expires_on is None:
+        errors["expires_on"] = [_("Say until when the pin applies.")]
+    elif expires_on <= today:
+        errors["expires_on"] = [_("The pin must end after today ({d}).").format(d=today)]
+    elif (expires_on - today).days > MAX_PIN_DAYS:
+        errors["expires_on"] = [
+            _("A pin can last at most {n} days (until {d}).").format(
+                n=MAX_PIN_DAYS, d=today + dt.timedelta(days=MAX_PIN_DAYS)
+            )
+        ]
+    return errors
+
+
 @transaction.atomic
 def class_pin_set(
     *,
@@ -36,25 +64,8 @@ def class_pin_set(
     pin on the same dimension replaces the first."""
     _check_actor(actor)
     customer = customer_get_for_user(user=actor, customer_id=customer_id)
-    errors: dict[str, list[str]] = {}
-    if dimension not in Dimension.values:
-        errors["dimension"] = [_("Unknown dimension “{d}”.").format(d=dimension)]
-    elif code not in CLASS_CHOICES[dimension].values or code == UNCLASSIFIED:
-        errors["code"] = [
-            _("“{c}” is not a class of {d}.").format(c=code, d=Dimension(dimension).label)
-        ]
     reason = (reason or "").strip()
-    if not reason:
-        errors["reason"] = [_("Say why the class is pinned; the next person needs to know.")]
-    today = timezone.localdate()
-    if expires_on <= today:
-        errors["expires_on"] = [_("The pin must end after today ({d}).").format(d=today)]
-    elif (expires_on - today).days > MAX_PIN_DAYS:
-        errors["expires_on"] = [
-            _("A pin can last at most {n} days (until {d}).").format(
-                n=MAX_PIN_DAYS, d=today + dt.timedelta(days=MAX_PIN_DAYS)
-            )
-        ]
+    errors = class_pin_errors(dimension=dimension, code=code, reason=reason, expires_on=expires_on)
     if errors:
         raise ValidationError(errors)
     pin, _created = ClassPin.objects.update_or_create(

@@ -262,3 +262,26 @@ def test_run_now_is_for_admins_only(client, admin_ada, manager_maria, classified
     assert response.status_code == 302
     # on_commit callbacks do not fire inside the test transaction; the click is accepted.
     assert response["Location"].endswith(reverse("admin:segmentation_run_changelist"))
+
+
+def test_admin_pin_form_refuses_a_class_of_another_dimension(client, admin_ada, classified):
+    client.force_login(admin_ada)
+    until = (timezone.localdate() + dt.timedelta(days=10)).isoformat()
+    data = {
+        "customer": classified.pk,
+        "dimension": "lifecycle",
+        "code": "star",
+        "reason": "test",
+        "expires_on": until,
+    }
+    with translation.override("en"):
+        response = client.post(
+            reverse("admin:segmentation_classpin_add"), data, HTTP_ACCEPT_LANGUAGE="en"
+        )
+    assert response.status_code == 200
+    assert "is not a class of" in response.content.decode()
+    assert not ClassPin.objects.exists()
+    data["code"] = "loyal"
+    response = client.post(reverse("admin:segmentation_classpin_add"), data)
+    assert response.status_code == 302
+    assert ClassPin.objects.get().created_by == admin_ada

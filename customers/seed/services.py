@@ -50,8 +50,8 @@ from .gen_orders import orders_generate
 from .load import PgBulkWindow, PgCopyLoader, SeedError, SqliteLoader, Stats
 from .people import default_rep_count, demo_people_ensure
 
-# 20,000 customers ≈ 400,000 orders ≈ 40 MB of COPY text: big enough that per-statement
-# overhead vanishes, small enough that two chunks in flight stay around 100 MB.
+# 20,000 customers ≈ 400,000 orders ≈ 90 MB of binary COPY data: big enough that per-statement
+# overhead vanishes, small enough that the chunks in flight stay within a few hundred MB.
 CHUNK = 20_000
 MAX_CUSTOMERS = 5_000_000
 # Load order respects foreign keys within a chunk.

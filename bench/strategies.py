@@ -48,6 +48,14 @@ def main() -> None:
     import django
 
     django.setup()
+    import logging
+
+    phases = logging.getLogger("strategies")
+    phases.setLevel(logging.INFO)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("    %(message)s"))
+    phases.addHandler(handler)
+    phases.propagate = False
     from django.db import connection
 
     from crm.models import Role, Team, User

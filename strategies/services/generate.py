@@ -14,11 +14,13 @@ import csv
 import datetime as dt
 import io
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -73,18 +75,30 @@ def _playbooks_by_class() -> dict[tuple[str, str], list[Playbook]]:
 
 def _end_leavers(run: Run, by_class: dict[tuple[str, str], list[Playbook]]) -> tuple[int, int]:
     """Ends the enrollments of customers who left a class in `run` and closes their open tasks.
-    One UPDATE per class, one for the tasks."""
+    The leavers are read in one query; enrollments are ended per playbook and batch of
+    customers on the (playbook, customer) index of open enrollments."""
+    wanted = Q()
+    for dim, code in by_class:
+        wanted |= Q(dimension=dim, from_code=code)
+    leavers: dict[tuple[str, str], list[int]] = defaultdict(list)
+    if by_class:
+        for cid, dim, code in (
+            ClassChange.objects.filter(run=run)
+            .filter(wanted)
+            .values_list("customer_id", "dimension", "from_code")
+            .iterator(chunk_size=BATCH)
+        ):
+            leavers[(dim, code)].append(cid)
     ended = 0
-    for (dim, code), pbs in by_class.items():
-        leavers = ClassChange.objects.filter(run=run, dimension=dim, from_code=code).values(
-            "customer_id"
-        )
-        ended += Enrollment.objects.filter(
-            playbook__in=pbs,
-            ended_on__isnull=True,
-            started_on__lte=run.as_of,
-            customer_id__in=leavers,
-        ).update(ended_on=run.as_of, ended_run_id=run.pk)
+    for key, customer_ids in leavers.items():
+        for pb in by_class[key]:
+            for chunk in _chunks(customer_ids):
+                ended += Enrollment.objects.filter(
+                    playbook=pb,
+                    ended_on__isnull=True,
+                    started_on__lte=run.as_of,
+                    customer_id__in=chunk,
+                ).update(ended_on=run.as_of, ended_run_id=run.pk)
     closed = Task.objects.filter(enrollment__ended_run_id=run.pk, status__in=OPEN_STATUSES).update(
         status=TaskStatus.NOT_APPLICABLE, closed_on=run.as_of
     )
@@ -166,7 +180,9 @@ def strategies_generate(*, run_id: int, backfill: bool = False) -> GenerateResul
     cap = StrategySettings.load().max_open_tasks
     by_class = _playbooks_by_class()
 
+    t0 = time.perf_counter()
     ended, closed = (0, 0) if backfill else _end_leavers(run, by_class)
+    log.info("strategies run %s: exits in %.1f s", run.pk, time.perf_counter() - t0)
 
     entries = list(_entries(run, by_class, backfill=backfill))
     customer_ids = sorted({e[0] for e in entries})
@@ -199,6 +215,7 @@ def strategies_generate(*, run_id: int, backfill: bool = False) -> GenerateResul
         text=("reason", "pin_reason"),
     )  # fmt: skip
 
+    log.info("strategies run %s: enrollments at %.1f s", run.pk, time.perf_counter() - t0)
     # Candidate tasks: every step of this run's open enrollments not yet on a list.
     playbooks = {pb.pk: pb for pbs in by_class.values() for pb in pbs}
     existing_pairs = set(
@@ -252,6 +269,7 @@ def strategies_generate(*, run_id: int, backfill: bool = False) -> GenerateResul
             elif not keep:
                 displaced.append(obj)
 
+    log.info("strategies run %s: ranking done at %.1f s", run.pk, time.perf_counter() - t0)
     created_at = connection.ops.adapt_datetimefield_value(timezone.now())
     _insert(
         Task,

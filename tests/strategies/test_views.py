@@ -233,3 +233,15 @@ def test_pool_claim_view_and_limit_message(client, rep_alice, rep_amy):
     c2.refresh_from_db()
     assert c2.owner is None
     assert PoolEvent.objects.filter(kind="claim").count() == 1
+
+
+@pytest.mark.parametrize(("language", "heading"), [("zh-hans", "我的任务"), ("en", "My tasks")])
+def test_task_page_speaks_both_languages(client, rep_alice, alice_task, language, heading):
+    from django.conf import settings
+
+    client.force_login(rep_alice)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = client.get(reverse("strategies:tasks")).content.decode()
+    assert heading in html
+    step_text = "Ask about the order" if language == "en" else "打电话"
+    assert step_text in html

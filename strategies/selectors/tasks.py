@@ -1,5 +1,5 @@
 """Reads of the task list, next action and overdue touch. Row-level access always starts from
-customers.access.customers_visible_to; a rep additionally sees only tasks they own."""
+customers.access.customers_visible_to."""
 
 from __future__ import annotations
 
@@ -25,10 +25,11 @@ BUCKET_SIZE = 50
 
 
 def tasks_visible_to(user: User) -> QuerySet[Task]:
-    qs = Task.objects.filter(customer_id__in=customers_visible_to(user).values("pk"))
-    if getattr(user, "is_rep", False):
-        qs = qs.filter(owner_id=user.pk)
-    return qs
+    """Tasks of the customers the user may see: a rep's own customers, a manager's team.
+    Scoped by the customer rather than `Task.owner`, so when a manager reassigns a customer
+    its open tasks move with it to the new owner's list (`owner` keeps who was responsible
+    when the task was made, for adherence)."""
+    return Task.objects.filter(customer_id__in=customers_visible_to(user).values("pk"))
 
 
 def task_get_for_user(*, user: User, task_id: int | str) -> Task:

@@ -7,14 +7,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, Max, Min, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from customers.access import customers_visible_to
 from customers.models import ContactLog, Customer
 
-from ..models import OPEN_STATUSES, Enrollment, Task
+from ..models import OPEN_STATUSES, Enrollment, Playbook, Task
 
 if TYPE_CHECKING:
     from crm.models import User
@@ -124,32 +125,50 @@ def customer_next_action(*, user: User, customer: Customer, today: dt.date) -> N
 
 def overdue_touch_for(*, user: User, today: dt.date, limit: int = 50) -> list[Customer]:
     """Visible customers past the longest allowed gap between contacts of a playbook they
-    follow: for a rep their own, for a manager the team's. Computed in the database with one
-    query (latest contact per customer by a correlated subquery on the (customer, when) index)."""
+    follow (for a rep their own, for a manager the team's), the longest overdue first.
+
+    One query per distinct gap length among active playbooks (a handful): with the gap fixed
+    the cutoff is a constant, so "no contact since the cutoff" is a NOT EXISTS on the
+    (customer, when) index and no date arithmetic runs in the database."""
+    visible = customers_visible_to(user).values("pk")
+    gaps = (
+        Playbook.objects.filter(active=True, max_interval_days__isnull=False)
+        .values_list("max_interval_days", flat=True)
+        .distinct()
+    )
     last_contact = (
         ContactLog.objects.filter(customer_id=OuterRef("customer_id"))
         .order_by("-occurred_at")
         .values("occurred_at")[:1]
     )
-    rows = (
-        Enrollment.objects.filter(
-            customer_id__in=customers_visible_to(user).values("pk"),
-            ended_on__isnull=True,
-            playbook__max_interval_days__isnull=False,
-        )
-        .values("customer_id", "playbook__max_interval_days", "started_on")
-        .annotate(last=Subquery(last_contact))
-        .order_by("customer_id")[:5000]
-    )
     due: dict[int, dt.date] = {}
-    for row in rows:
-        base = row["started_on"]
-        if row["last"] is not None:
-            base = max(base, row["last"].date())
-        when = base + dt.timedelta(days=row["playbook__max_interval_days"])
-        due[row["customer_id"]] = min(due.get(row["customer_id"], when), when)
-    late = sorted((d, cid) for cid, d in due.items() if d < today)[:limit]
-    customers = Customer.objects.in_bulk([cid for _d, cid in late])
+    for gap in sorted(set(gaps)):
+        cutoff = today - dt.timedelta(days=gap)
+        since = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
+        rows = (
+            Enrollment.objects.filter(
+                customer_id__in=visible,
+                ended_on__isnull=True,
+                playbook__active=True,
+                playbook__max_interval_days=gap,
+                started_on__lt=cutoff,
+            )
+            .exclude(Exists(ContactLog.objects.filter(
+                customer_id=OuterRef("customer_id"), occurred_at__gte=since
+            )))
+            .values("customer_id")
+            .annotate(started=Min("started_on"), last=Subquery(last_contact))
+            .order_by("last", "started")[:limit]
+        )  # fmt: skip
+        for row in rows:
+            base = row["started"]
+            if row["last"] is not None:
+                base = max(base, timezone.localdate(row["last"]))
+            when = base + dt.timedelta(days=gap)
+            if when < today:
+                due[row["customer_id"]] = min(due.get(row["customer_id"], when), when)
+    late = sorted((d, cid) for cid, d in due.items())[:limit]
+    customers = Customer.objects.select_related("owner").in_bulk([cid for _d, cid in late])
     out = []
     for d, cid in late:
         c = customers.get(cid)

@@ -245,3 +245,24 @@ def test_task_page_speaks_both_languages(client, rep_alice, alice_task, language
     assert heading in html
     step_text = "Ask about the order" if language == "en" else "打电话"
     assert step_text in html
+
+
+def test_overdue_touch_boundary_and_scope(no_library, rep_alice, rep_amy, manager_maria):
+    from strategies.selectors import overdue_touch_for
+    from tests.customers.factories import ContactLogFactory
+
+    today = dt.date(2026, 5, 31)
+    pb = PlaybookFactory(max_interval_days=14)
+    on_time = CustomerFactory(owner=rep_alice, name="on-time")
+    late = CustomerFactory(owner=rep_alice, name="late")
+    never = CustomerFactory(owner=rep_amy, name="never")
+    for c in (on_time, late, never):
+        EnrollmentFactory(customer=c, playbook=pb, started_on=dt.date(2026, 1, 1))
+    # Contacted exactly 14 days ago: still in time; 15 days ago: overdue since yesterday.
+    ContactLogFactory(customer=on_time, occurred_at=dt.datetime(2026, 5, 17, 4, tzinfo=dt.UTC))
+    ContactLogFactory(customer=late, occurred_at=dt.datetime(2026, 5, 16, 4, tzinfo=dt.UTC))
+
+    mine = overdue_touch_for(user=rep_alice, today=today)
+    assert [(c.name, c.touch_due_on) for c in mine] == [("late", dt.date(2026, 5, 30))]
+    team = overdue_touch_for(user=manager_maria, today=today)
+    assert [c.name for c in team] == ["never", "late"]

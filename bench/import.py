@@ -91,11 +91,11 @@ def main() -> None:
 
     t0 = time.perf_counter()
     report = run_import(kind="transactions", path=txn_csv)
-    print("  phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items()))
     print(
         f"transactions re-import: {report.created:,} created, {report.updated:,} updated "
         f"in {time.perf_counter() - t0:.1f} s"
     )
+    print("  phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items()))
     print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     txn_csv.unlink()
     customers_csv.unlink()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Min, OuterRef, Subquery
+from django.db.models import Exists, Max, Min, OuterRef, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from ..models import (
     StrategySettings,
     Task,
     TaskKind,
+    TaskStatus,
 )
 from .generate import BATCH, _chunks
 
@@ -90,6 +91,14 @@ def pool_sweep(*, as_of: dt.date) -> PoolSweepResult:
     """Nightly: warns owners of customers about to be released, releases those whose notice
     period has run out. Set-based: a handful of queries per batch of customers."""
     cfg = StrategySettings.load()
+    # A warning the owner acted on (a contact logged since) is done with: one UPDATE.
+    Task.objects.filter(kind=TaskKind.POOL_NOTICE, status__in=OPEN_STATUSES).filter(
+        Exists(
+            ContactLog.objects.filter(
+                customer_id=OuterRef("customer_id"), occurred_at__gte=OuterRef("created_at")
+            )
+        )
+    ).update(status=TaskStatus.NOT_APPLICABLE, closed_on=as_of)
     if not cfg.pool_enabled:
         return PoolSweepResult(0, 0)
     deadlines = {

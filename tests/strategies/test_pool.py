@@ -52,11 +52,13 @@ def test_a_contact_after_the_notice_cancels_the_release(neglected, rep_alice):
     pool_sweep(as_of=release_day - dt.timedelta(days=7))
     ContactLogFactory(
         customer=neglected,
-        occurred_at=dt.datetime(2026, 2, 5, 2, 0, tzinfo=dt.UTC),
+        occurred_at=timezone.now(),  # after the notice task was made
     )
     assert pool_sweep(as_of=release_day).released == 0
     neglected.refresh_from_db()
     assert neglected.owner == rep_alice
+    # The warning is closed: the owner did what it asked.
+    assert Task.objects.get(customer=neglected, kind="pool_notice").status == "not_applicable"
 
 
 def test_late_notice_still_gives_the_full_notice_period(neglected):

@@ -9,6 +9,11 @@ urlpatterns = [
     path("export.<str:fmt>", views.CustomerExportView.as_view(), name="export"),
     path("import/", views.ImportView.as_view(), name="import"),
     path(
+        "import/<str:token>/<str:step>/status/",
+        views.ImportStatusView.as_view(),
+        name="import_status",
+    ),
+    path(
         "import/<str:token>/skipped.csv",
         views.SkippedRowsView.as_view(),
         name="import_skipped",

@@ -1,4 +1,4 @@
-from .data import CustomerExportView, ImportView, SkippedRowsView
+from .data import CustomerExportView, ImportStatusView, ImportView, SkippedRowsView
 from .workspace import (
     ContactEditView,
     ContactLogCreateView,
@@ -19,6 +19,7 @@ __all__ = [
     "CustomerListView",
     "CustomerMergeView",
     "CustomerUpdateView",
+    "ImportStatusView",
     "ImportView",
     "SkippedRowsView",
     "TimelineView",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -19,6 +20,7 @@ from ..exporting import csv_lines, customer_export_rows, write_xlsx
 from ..forms import ImportForm
 from ..importing import KINDS, run_import
 from ..selectors import customer_filtered_queryset
+from ..tasks import customer_import_task, import_report_key, import_report_load
 from .workspace import ManagerRequiredMixin
 
 
@@ -46,6 +48,9 @@ class CustomerExportView(LoginRequiredMixin, View):
 # Uploaded files wait this long between the dry run and the real import.
 UPLOAD_TTL_SECONDS = 24 * 60 * 60
 SESSION_KEY = "customer_imports"
+# Files up to this size are checked and imported within the request (a few seconds);
+# bigger ones go to a Celery task so no web worker waits minutes.
+SYNC_IMPORT_MAX_BYTES = 2 * 1024 * 1024
 
 
 def _import_root() -> Path:
@@ -102,44 +107,58 @@ class ImportView(ManagerRequiredMixin, View):
         imports = request.session.get(SESSION_KEY, {})
         imports[token] = entry
         request.session[SESSION_KEY] = imports
-        report = run_import(
-            kind=entry["kind"],
-            path=path,
-            actor=request.user,
-            dry_run=True,
-            create_customers=entry["create_customers"],
-        )
+        return self._run(request, token, entry, step="check")
+
+    def _run(self, request, token: str, entry: dict, *, step: str, skip_invalid: bool = False):
+        """Small files are handled within the request; bigger ones by a Celery task while
+        the page polls for the report."""
+        skipped = Path(entry["path"]).with_name("skipped.csv") if skip_invalid else None
+        args = {
+            "kind": entry["kind"],
+            "path": entry["path"],
+            "create_customers": entry["create_customers"],
+            "skip_invalid": skip_invalid,
+            "skipped_path": str(skipped) if skipped else None,
+        }
+        context = {"token": token, "upload": entry, "kind": KINDS[entry["kind"]], "step": step}
+        if Path(entry["path"]).stat().st_size > SYNC_IMPORT_MAX_BYTES:
+            cache.delete(import_report_key(token, step))  # a report of an earlier attempt
+            customer_import_task.delay_on_commit(
+                token=token, step=step, actor_id=request.user.pk, **args
+            )
+            return render(request, self.template_name, {**context, "pending": True})
+        report = run_import(actor=request.user, dry_run=step == "check", **args)
         return render(
             request,
             self.template_name,
-            {"report": report, "token": token, "upload": entry, "kind": KINDS[entry["kind"]]},
+            {**context, "report": report, "applied": step == "apply"},
+            status=400 if step == "apply" and not report.written else 200,
         )
 
     def _apply(self, request):
         token = request.POST["token"]
         entry = _upload_for(request, token)
         skip_invalid = request.POST.get("skip_invalid") == "1"
-        report = run_import(
-            kind=entry["kind"],
-            path=entry["path"],
-            actor=request.user,
-            dry_run=False,
-            skip_invalid=skip_invalid,
-            create_customers=entry["create_customers"],
-            skipped_path=Path(entry["path"]).with_name("skipped.csv") if skip_invalid else None,
-        )
-        return render(
-            request,
-            self.template_name,
-            {
-                "report": report,
-                "token": token,
-                "upload": entry,
-                "kind": KINDS[entry["kind"]],
-                "applied": True,
-            },
-            status=200 if report.written else 400,
-        )
+        return self._run(request, token, entry, step="apply", skip_invalid=skip_invalid)
+
+
+class ImportStatusView(ManagerRequiredMixin, View):
+    """Polled by the page (htmx) while a background check or import runs."""
+
+    def get(self, request, token: str, step: str):
+        entry = _upload_for(request, token)
+        if step not in ("check", "apply"):
+            raise Http404
+        report = import_report_load(token, step)
+        context = {"token": token, "upload": entry, "kind": KINDS[entry["kind"]], "step": step}
+        if report is None:
+            context["pending"] = True
+            template = "customers/partials/_import_pending.html"
+        else:
+            context.update(report=report, applied=step == "apply")
+            template = "customers/partials/_import_report.html"
+        # Without htmx (a plain reload), the whole page.
+        return render(request, template if request.htmx else ImportView.template_name, context)
 
 
 class SkippedRowsView(ManagerRequiredMixin, View):

@@ -301,3 +301,44 @@ def test_merge_needs_confirmation_and_a_visible_code(
     )
     assert response.status_code == 400
     assert not CustomerMerge.objects.exists()
+
+
+def test_large_upload_runs_in_a_task_and_the_page_polls(
+    client, manager_maria, monkeypatch, django_capture_on_commit_callbacks
+):
+    from customers.views import data
+
+    monkeypatch.setattr(data, "SYNC_IMPORT_MAX_BYTES", 10)
+    client.force_login(manager_maria)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(
+            reverse("customers:import"),
+            {"kind": "customers", "file": _upload("code,name\nM1,甲\nM2,乙\n")},
+        )
+    assert response.context["pending"]
+    token = response.context["token"]
+    status_url = reverse("customers:import_status", args=[token, "check"])
+    assert status_url in response.content.decode()
+    # Before the task ran, the status says "still working" (a fragment that keeps polling).
+    waiting = client.get(status_url, HTTP_HX_REQUEST="true")
+    assert 'hx-trigger="every 2s"' in waiting.content.decode()
+    for callback in callbacks:
+        callback()  # the worker (eager in tests) runs the check
+    done = client.get(status_url, HTTP_HX_REQUEST="true")
+    assert done.context["report"].to_create == 2
+    assert "every 2s" not in done.content.decode()
+    assert not Customer.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("customers:import"), {"token": token})
+    applied = client.get(reverse("customers:import_status", args=[token, "apply"]))
+    assert applied.context["report"].created == 2
+    assert Customer.objects.count() == 2
+
+
+def test_import_status_of_another_session_is_404(client, manager_maria, manager_mike_other_team):
+    client.force_login(manager_maria)
+    token = client.post(
+        reverse("customers:import"), {"kind": "customers", "file": _upload("code,name\nM1,甲\n")}
+    ).context["token"]
+    client.force_login(manager_mike_other_team)
+    assert client.get(reverse("customers:import_status", args=[token, "check"])).status_code == 404

@@ -69,9 +69,11 @@ FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM customers_customer
       WHERE id BETWEEN %(lo)s AND %(hi)s) AS c
 CROSS JOIN LATERAL generate_series(1, CASE WHEN c.rn %% 8 = 0 THEN 0
     ELSE greatest(1, (%(per)s * 2 * random() * random() * 2)::int) END) AS g
-CROSS JOIN LATERAL (SELECT %(as_of)s::date - (random() * random() * 1000)::int AS day,
-    round((50 + exp(random() * 7))::numeric, 2) AS amount) AS d
+CROSS JOIN LATERAL (SELECT %(as_of)s::date - (random() * random() * 1000 + g * 0)::int AS day,
+    round((50 + exp(random() * 7) + g * 0)::numeric, 2) AS amount) AS d
 """
+# `g * 0` makes the lateral subquery depend on the row: without it PostgreSQL evaluates it once
+# and every order gets the same date and amount.
 
 
 def seed(n_customers: int, per_customer: int, as_of: dt.date) -> None:

@@ -239,6 +239,7 @@ class RunAdmin(admin.ModelAdmin):
         "customers_total",
         "changes_total",
         "counts_table",
+        "timings",
         "cut_points",
         "error",
         "triggered_by",

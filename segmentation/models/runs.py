@@ -32,7 +32,8 @@ class Run(models.Model):
     cut_points = models.JSONField(_("cut points"), default=dict, blank=True)
     # {dimension: {class: customers}}
     counts = models.JSONField(_("customers per class"), default=dict, blank=True)
-    # Seconds per step (metrics, classify, write, history, switch, cleanup): where time goes.
+    # Seconds per step, summed over partitions (workers overlap, so the sum can exceed the
+    # wall time): where the time goes.
     timings = models.JSONField(_("seconds per step"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
     triggered_by = models.CharField(_("started by"), max_length=100, blank=True)

@@ -552,3 +552,61 @@ def test_home_query_count(client, rep_alice, django_assert_max_num_queries):
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("home"))
     assert len(response.context["day"].due_today) == 17
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_timeline_fragment_every_persona(client, personas, alice_customer, persona):
+    ContactLogFactory(customer=alice_customer, summary="只给能看的人")
+    response = _login(client, personas[persona]).get(
+        reverse("customers:timeline", args=[alice_customer.pk])
+    )
+    assert response.status_code == (200 if persona in SEES_ALICE else 404)
+    assert ("只给能看的人" in response.content.decode()) == (persona in SEES_ALICE)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_contact_edit_every_persona(client, personas, alice_customer, persona):
+    contact = ContactFactory(customer=alice_customer, name="原名")
+    url = reverse("customers:contact_edit", args=[alice_customer.pk, contact.pk])
+    response = _login(client, personas[persona]).post(url, {"name": "新名", "role": "user"})
+    contact.refresh_from_db()
+    if persona in SEES_ALICE:
+        assert response.status_code == 302
+        assert contact.name == "新名"
+    else:
+        assert response.status_code == 404
+        assert contact.name == "原名"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_create_page_every_persona(client, personas, persona):
+    _login(client, personas[persona])
+    assert client.get(reverse("customers:create")).status_code == 200
+    data = _customer_data(external_code=f"P-{persona}")
+    user = personas[persona]
+    # Managers own or assign; an admin is not a sales user and assigns a rep.
+    owner = personas["rep_alice"] if user.is_crm_admin else user
+    if not user.is_rep:
+        data["owner"] = owner.pk
+    response = client.post(reverse("customers:create"), data)
+    assert response.status_code == 302
+    created = Customer.objects.get(external_code=f"P-{persona}")
+    assert created.owner == owner
+    assert created.team == owner.team
+
+
+def test_anonymous_is_sent_to_login_everywhere(client, alice_customer):
+    for url in [
+        reverse("customers:detail", args=[alice_customer.pk]),
+        reverse("customers:edit", args=[alice_customer.pk]),
+        reverse("customers:timeline", args=[alice_customer.pk]),
+        reverse("customers:create"),
+        reverse("customers:import"),
+        reverse("customers:export", args=["csv"]),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert reverse("login") in response["Location"]
+    response = client.post(reverse("customers:log", args=[alice_customer.pk]), _log_data())
+    assert response.status_code == 302
+    assert not ContactLog.objects.exists()

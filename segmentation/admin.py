@@ -393,7 +393,7 @@ class ClassPinAdminForm(forms.ModelForm):
         fields = ["customer", "dimension", "code", "reason", "expires_on"]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         errors = class_pin_errors(
             dimension=data.get("dimension", ""),
             code=data.get("code", ""),

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from segmentation.models import Run
+from segmentation.models import ClassChange, Run, RunStatus
 
 from .services import pool_sweep, strategies_generate, tasks_mark_missed
 
@@ -17,8 +17,14 @@ from .services import pool_sweep, strategies_generate, tasks_mark_missed
 def strategies_after_run(*, run_id: int) -> dict:
     """After a classification run: tasks from class changes, missed tasks, the pool sweep.
     Each step is idempotent, so a retry or a duplicate delivery is harmless."""
-    result = strategies_generate(run_id=run_id)
     as_of = Run.objects.only("as_of").get(pk=run_id).as_of
+    # The first classification has no class changes to read (nothing to compare with), so it
+    # enrols every customer already in a class; later runs follow the changes.
+    first_run = (
+        not Run.objects.filter(status=RunStatus.SUCCEEDED, as_of__lt=as_of).exists()
+        and not ClassChange.objects.filter(run_id=run_id).exists()
+    )
+    result = strategies_generate(run_id=run_id, backfill=first_run)
     missed = tasks_mark_missed(as_of=as_of)
     pool = pool_sweep(as_of=as_of)
     return {

@@ -37,6 +37,7 @@ from segmentation.classifiers import (
     classify,
     cut_points_compute,
 )
+from segmentation.hooks import run_post_run_hooks
 from segmentation.metrics import (
     DEFAULT_PARTITION_SIZE,
     Partition,
@@ -206,6 +207,10 @@ def segmentation_run(
             )
             raise
     run.refresh_from_db()
+    # Outside the lock: the hooks (strategies' task generation) enqueue work on commit and must
+    # not hold up the next run's claim.
+    if run.status == RunStatus.SUCCEEDED:
+        run_post_run_hooks(run.pk)
     return run
 
 

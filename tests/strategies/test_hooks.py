@@ -56,3 +56,33 @@ def test_reassigned_customer_takes_its_open_tasks_to_the_new_owner(client, rep_a
     assert "乙公司" in client.get(reverse("strategies:tasks")).content.decode()
     client.force_login(rep_alice)
     assert "乙公司" not in client.get(reverse("strategies:tasks")).content.decode()
+
+
+def test_nightly_run_enrols_on_the_first_run_and_follows_changes_after(
+    rep_alice, django_capture_on_commit_callbacks
+):
+    """End to end through the real run service: the first run has no class changes to read, so
+    every customer already in a class with a playbook is enrolled; the next night with the same
+    data creates nothing new."""
+    import datetime as dt
+
+    from segmentation.services import segmentation_run
+    from strategies.models import Enrollment
+    from tests.customers.factories import TransactionFactory
+
+    dormant = CustomerFactory(owner=rep_alice, name="Quiet Co")
+    TransactionFactory(customer=dormant, date=dt.date(2025, 6, 1))
+    TransactionFactory(customer=dormant, date=dt.date(2025, 9, 1))
+    CustomerFactory(owner=rep_alice, name="Prospect Co")  # never bought: prospect
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = segmentation_run(as_of=dt.date(2026, 11, 1))
+    assert first.changes_total == 0  # nothing to compare with on the first night
+    enrolled = set(Enrollment.objects.values_list("customer__name", flat=True))
+    assert enrolled == {"Quiet Co", "Prospect Co"}
+    tasks = Task.objects.filter(owner=rep_alice).count()
+    assert tasks > 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        segmentation_run(as_of=dt.date(2026, 11, 2))
+    assert Task.objects.filter(owner=rep_alice).count() == tasks

@@ -17,6 +17,7 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:  # type: ignore[override]
-        counted = self.object_list[: self.cap + 1].count()
+        # Only ever given querysets; the stubs type object_list as any sliceable sequence.
+        counted = self.object_list[: self.cap + 1].count()  # type: ignore[attr-defined]
         self.count_is_capped = counted > self.cap
         return min(counted, self.cap)

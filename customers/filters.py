@@ -62,7 +62,7 @@ class CustomerFilter(django_filters.FilterSet):
         # phone; migration 0003) instead of one OR, which would scan the whole table. Trigrams
         # need three characters: shorter terms (a two-character Chinese word) skip the
         # contact-name branch, which would otherwise scan every contact.
-        parts = [
+        parts: list[QuerySet] = [
             Customer.objects.filter(external_code__istartswith=term).values("pk").order_by(),
             Customer.objects.filter(phone__startswith=term).values("pk").order_by(),
         ]

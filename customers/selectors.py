@@ -268,7 +268,10 @@ def my_day(*, user: User, today: dt.date) -> MyDay:
             customer.last_touched = log.occurred_at  # type: ignore[attr-defined]
             recent.append(customer)
     return MyDay(
-        overdue=[log for log in due if log.next_follow_up < today][:MY_DAY_LIMIT],
+        # `due` only holds logs with a follow-up date (filtered above).
+        overdue=[log for log in due if log.next_follow_up and log.next_follow_up < today][
+            :MY_DAY_LIMIT
+        ],
         due_today=[log for log in due if log.next_follow_up == today][:MY_DAY_LIMIT],
         recent=recent,
     )

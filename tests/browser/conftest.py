@@ -51,9 +51,9 @@ def page(browser, live_server):
     page.problems = []
     page.on(
         "console",
-        lambda msg: page.problems.append(f"console {msg.type}: {msg.text}")
-        if msg.type == "error"
-        else None,
+        lambda msg: (
+            page.problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None
+        ),
     )
     page.on("pageerror", lambda exc: page.problems.append(f"page error: {exc}"))
     yield page

@@ -18,10 +18,12 @@ install: $(VENV)/.installed
 migrate: install
 	$(PY) manage.py migrate --noinput
 
-# Demo data is loaded once; `make clean-db run` starts over.
+# Demo data is loaded and classified once (the first classification also puts the playbooks'
+# tasks on the reps' lists); `make clean-db run` starts over.
 demo: migrate
 	@if [ ! -f .demo-loaded ]; then \
-		$(PY) manage.py seed_demo --customers $(DEMO_CUSTOMERS) --seed 42 && touch .demo-loaded; \
+		$(PY) manage.py seed_demo --customers $(DEMO_CUSTOMERS) --seed 42 --no-input && \
+		$(PY) manage.py segment && touch .demo-loaded && $(PY) manage.py demo_logins; \
 	else \
 		$(PY) manage.py demo_logins; \
 	fi

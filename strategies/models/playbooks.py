@@ -158,7 +158,8 @@ class StrategySettings(models.Model):
 
     max_open_tasks = models.PositiveSmallIntegerField(
         _("open tasks per customer, at most"),
-        default=5,
+        # Three keeps a rep with a few hundred customers at a list they can work in a day.
+        default=3,
         help_text=_("Lower-priority steps give way when a customer would get more."),
     )
     missed_after_days = models.PositiveSmallIntegerField(

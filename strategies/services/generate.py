@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 # 5,000 rows per INSERT/UPDATE keeps each statement well under a few MB and SQLite's
 # parameter limit (5,000 ids × 1 parameter).
 BATCH = 5000
+# A first run spreads the whole book's first steps over at most four weeks (see `stagger`).
+BACKFILL_SPREAD_MAX_DAYS = 28
 
 # pg_advisory_xact_lock key of task generation; must differ from segmentation's LockKey
 # values (720_001…) and never be renumbered.
@@ -216,6 +218,16 @@ def strategies_generate(*, run_id: int, backfill: bool = False) -> GenerateResul
     )  # fmt: skip
 
     log.info("strategies run %s: enrollments at %.1f s", run.pk, time.perf_counter() - t0)
+
+    def stagger(customer_id: int, playbook: Playbook) -> int:
+        """Days a backfilled enrollment's steps are pushed back. A first run enrols the whole
+        book at once; without spreading, a rep with 250 customers would find hundreds of
+        tasks due on day one. Each customer gets a stable slot within the playbook's cadence
+        (at most four weeks), so the first contacts arrive as a steady daily share."""
+        if not backfill:
+            return 0
+        return customer_id % min(playbook.cadence_days, BACKFILL_SPREAD_MAX_DAYS)
+
     # Candidate tasks: every step of this run's open enrollments not yet on a list.
     playbooks = {pb.pk: pb for pbs in by_class.values() for pb in pbs}
     existing_pairs = set(
@@ -233,7 +245,7 @@ def strategies_generate(*, run_id: int, backfill: bool = False) -> GenerateResul
         for step in pb.steps.all():
             if (enr_id, step.pk) in existing_pairs:
                 continue
-            due = as_of + dt.timedelta(days=step.day_offset)
+            due = as_of + dt.timedelta(days=step.day_offset + stagger(cid, pb))
             row = (owners.get(cid), cid, enr_id, step.pk, step.kind, pb.priority, due)
             candidates[cid].append(((-pb.priority, due, pb.pk, step.order), row))
 

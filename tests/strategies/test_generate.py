@@ -263,3 +263,36 @@ def test_command_latest_and_errors(dormant_pb, rep_alice, capsys):
     change.run.save()
     call_command("strategies_generate", "--latest")
     assert "2 tasks created" in capsys.readouterr().out
+
+
+def test_a_first_run_backfill_spreads_first_steps_over_the_cadence(dormant_pb, rep_alice):
+    """Enrolling a whole book at once must not put every first call on day one: each customer
+    gets a stable slot within the playbook's cadence (14 days here)."""
+    from segmentation.models import CustomerClasses
+
+    run = RunFactory()
+    customers = CustomerFactory.create_batch(30, owner=rep_alice)
+    CustomerClasses.objects.bulk_create(
+        CustomerClasses(run=run, customer=c, lifecycle="dormant") for c in customers
+    )
+
+    strategies_generate(run_id=run.pk, backfill=True)
+
+    first_calls = Task.objects.filter(kind="call", owner=rep_alice)
+    dues = sorted({t.due_on for t in first_calls})
+    assert first_calls.count() == 30
+    assert len(dues) > 7  # spread over many days, not all on day one
+    assert dues[0] >= run.as_of
+    assert dues[-1] < run.as_of + dt.timedelta(days=dormant_pb.cadence_days)
+    for task in first_calls:  # each customer's slot is its id within the cadence
+        assert task.due_on == run.as_of + dt.timedelta(days=task.customer_id % 14)
+    # Later steps keep their offset from the customer's slot.
+    for task in Task.objects.filter(kind="offer"):
+        call = first_calls.get(customer_id=task.customer_id)
+        assert task.due_on - call.due_on == dt.timedelta(days=7)
+
+
+def test_entries_after_the_first_run_are_not_staggered(dormant_pb, rep_alice):
+    change = ClassChangeFactory(customer=CustomerFactory(owner=rep_alice), to_code="dormant")
+    strategies_generate(run_id=change.run_id)
+    assert Task.objects.get(kind="call").due_on == change.run.as_of

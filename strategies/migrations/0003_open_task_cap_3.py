@@ -3,6 +3,13 @@
 from django.db import migrations, models
 
 
+def lower_untouched_cap(apps, schema_editor):
+    # The settings row of 0002 was created with the old default; an admin who chose a value
+    # other than 5 keeps it.
+    StrategySettings = apps.get_model("strategies", "StrategySettings")
+    StrategySettings.objects.filter(pk=1, max_open_tasks=5).update(max_open_tasks=3)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -15,4 +22,5 @@ class Migration(migrations.Migration):
             name='max_open_tasks',
             field=models.PositiveSmallIntegerField(default=3, help_text='Lower-priority steps give way when a customer would get more.', verbose_name='open tasks per customer, at most'),
         ),
+        migrations.RunPython(lower_untouched_cap, migrations.RunPython.noop),
     ]

@@ -22,6 +22,18 @@ import pytest
 from crm.models import Role
 from tests.crm.factories import TeamFactory, UserFactory
 
+# Every persona fixture, for permission matrices; who sees a customer owned by rep_alice.
+PERSONAS = [
+    "rep_alice",
+    "rep_amy",
+    "rep_bob_other_team",
+    "manager_maria",
+    "manager_mike_other_team",
+    "director_dora",
+    "admin_ada",
+]
+SEES_ALICE = {"rep_alice", "manager_maria", "director_dora", "admin_ada"}
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 SQLITE_PASS = os.environ.get("CRM_CI_SQLITE_PASS") == "1"
 REPO = Path(__file__).resolve().parent.parent

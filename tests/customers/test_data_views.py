@@ -11,6 +11,7 @@ from django.urls import reverse
 from customers import extensions
 from customers.exporting import safe_cell
 from customers.models import ContactLog, Customer, CustomerMerge, Transaction
+from tests.conftest import PERSONAS
 from tests.customers.factories import (
     ContactFactory,
     ContactLogFactory,
@@ -21,15 +22,6 @@ from tests.customers.factories import (
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = [
-    "rep_alice",
-    "rep_amy",
-    "rep_bob_other_team",
-    "manager_maria",
-    "manager_mike_other_team",
-    "director_dora",
-    "admin_ada",
-]
 MANAGERS = {"manager_maria", "manager_mike_other_team", "director_dora", "admin_ada"}
 
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import Contact, ContactLog, Customer
+from tests.conftest import PERSONAS, SEES_ALICE
 from tests.customers.factories import (
     ContactFactory,
     ContactLogFactory,
@@ -17,18 +18,6 @@ from tests.customers.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-# Who sees alice's customer: herself, her manager, the director and the admin.
-SEES_ALICE = {"rep_alice", "manager_maria", "director_dora", "admin_ada"}
-PERSONAS = [
-    "rep_alice",
-    "rep_amy",
-    "rep_bob_other_team",
-    "manager_maria",
-    "manager_mike_other_team",
-    "director_dora",
-    "admin_ada",
-]
 
 
 @pytest.fixture

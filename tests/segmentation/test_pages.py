@@ -13,21 +13,11 @@ from django.utils import timezone, translation
 from segmentation.models import ClassPin, Run
 from segmentation.selectors import classes_for_export, customer_classes_get
 from segmentation.services import segmentation_run
+from tests.conftest import PERSONAS, SEES_ALICE
 from tests.customers.factories import CustomerFactory, TransactionFactory
 from tests.segmentation.factories import ClassPinFactory
 
 pytestmark = pytest.mark.django_db
-
-SEES_ALICE = {"rep_alice", "manager_maria", "director_dora", "admin_ada"}
-PERSONAS = [
-    "rep_alice",
-    "rep_amy",
-    "rep_bob_other_team",
-    "manager_maria",
-    "manager_mike_other_team",
-    "director_dora",
-    "admin_ada",
-]
 
 
 @pytest.fixture

@@ -240,6 +240,7 @@ class RunAdmin(admin.ModelAdmin):
         "changes_total",
         "counts_table",
         "timings",
+        "prediction",
         "cut_points",
         "error",
         "triggered_by",

@@ -180,6 +180,8 @@ def metrics_for_range(
             profit_window=_fsum(F("amount") - F("cost"), in_window & with_cost),
             # Distinct categories sort within each small group: cheap, unlike distinct months.
             categories=Count("category", distinct=True),
+            # Purchase occasions for the prediction model (several orders a day are one).
+            purchase_days=Count("date", distinct=True),
             **month_counts,
             due_orders=Count("id", filter=due),
             on_time=Count("id", filter=due & paid_on_time),
@@ -201,6 +203,7 @@ def metrics_for_range(
             "profit_total",
             "profit_window",
             "categories",
+            "purchase_days",
             *month_cols,
             "due_orders",
             "on_time",
@@ -221,6 +224,7 @@ def metrics_for_range(
             "profit_total",
             "profit_window",
             "categories",
+            "purchase_days",
             *month_cols,
             "due_orders",
             "on_time",
@@ -300,6 +304,7 @@ def derive_metrics(df: pd.DataFrame, *, as_of: dt.date, duplicates: dict[str, in
         "revenue_window",
         "revenue_prev_window",
         "categories",
+        "purchase_days",
         "active_months",
         "due_orders",
         "on_time",

@@ -43,6 +43,10 @@ EXPORT_METRICS = (
     "spend_trend_pct",
     "net_value",
     "potential_score",
+    # Predicted value (issue 10): exactly these three names.
+    "p_alive",
+    "expected_orders_365d",
+    "expected_revenue_365d",
 )
 EXPORT_HEADERS = (*DIMENSIONS, *EXPORT_METRICS)
 

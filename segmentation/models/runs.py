@@ -35,6 +35,9 @@ class Run(models.Model):
     # Seconds per step, summed over partitions (workers overlap, so the sum can exceed the
     # wall time): where the time goes.
     timings = models.JSONField(_("seconds per step"), default=dict, blank=True)
+    # The predicted-value fit of this run (segmentation.prediction.Prediction.as_dict()):
+    # methods, fitted parameters, customers, fit seconds, convergence, notices.
+    prediction = models.JSONField(_("prediction model"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
     triggered_by = models.CharField(_("started by"), max_length=100, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=1)
@@ -155,6 +158,12 @@ class CustomerClasses(models.Model):
     net_value = _metric(_("net value"))
     potential_score = _metric(_("potential score"))
     duplicate_of = _metric(_("suspected duplicate of"), integer=True)
+    purchase_days = _metric(_("purchase days, all time"), integer=True)
+    # Predicted value (segmentation.prediction); NULL without a purchase, and p_alive also
+    # NULL when the purchase model could not be fitted.
+    p_alive = _metric(_("probability still active"))
+    expected_orders_365d = _metric(_("expected orders in the next 365 days"))
+    expected_revenue_365d = _metric(_("expected revenue in the next 365 days"))
 
     class Meta:
         verbose_name = _("customer classes")
@@ -205,6 +214,10 @@ METRIC_FIELDS: tuple[str, ...] = (
     "net_value",
     "potential_score",
     "duplicate_of",
+    "purchase_days",
+    "p_alive",
+    "expected_orders_365d",
+    "expected_revenue_365d",
 )
 WHY_FIELDS: tuple[str, ...] = tuple(f"{d}_why" for d in DIMENSIONS)
 

@@ -14,7 +14,7 @@ it raises `PredictionInputError` naming the customer, the field and the reason.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -229,9 +229,20 @@ def predict_customer_value(
         elif count_fit.extra.get("no_dropout"):
             notices.append(Notice("no_dropout"))
 
+    alive = orders = np.empty(0)
     if count_fit is not None and count_fit.converged:
         alive, orders = _count_scores(count_fit, x, t_x, big_t)
-    else:
+        if not (np.isfinite(alive).all() and np.isfinite(orders).all()):
+            # Seen on small, odd samples: a, b → 10^5 "converge" but the 2F1 series breaks.
+            notices = [n for n in notices if n.code != "no_dropout"]
+            notices.append(
+                Notice(
+                    "count_fit_not_converged",
+                    {"detail": "the fitted parameters give scores that are not finite numbers"},
+                )
+            )
+            count_fit = replace(count_fit, converged=False)
+    if count_fit is None or not count_fit.converged:
         count_method = "pooled_rate"
         alive = np.full(n, np.nan)
         orders = np.full(n, _pooled_rate(x, big_t) * HORIZON_DAYS)

@@ -56,6 +56,8 @@ from segmentation.models import (
     Run,
     RunStatus,
 )
+from segmentation.prediction import OUTPUT_COLUMNS, predict_customer_value
+from segmentation.prediction.inputs import INPUT_COLUMNS, summary_from_metrics
 from segmentation.rules import Rules, rules_from_ruleset
 from segmentation.writers import frame_insert
 
@@ -157,7 +159,7 @@ def _run_claim(*, as_of: dt.date, force: bool, triggered_by: str) -> tuple[Run, 
     run.error = ""
     run.phase = "claimed"
     run.partitions_done = run.partitions_total = run.customers_total = run.changes_total = 0
-    run.counts, run.cut_points, run.timings = {}, {}, {}
+    run.counts, run.cut_points, run.timings, run.prediction = {}, {}, {}, {}
     run.started_at = run.heartbeat_at = now
     run.finished_at = None
     run.triggered_by = triggered_by[:100]
@@ -253,7 +255,12 @@ def _run_execute(run: Run, *, partition_size: int, progress: ProgressCallback | 
     )
     cuts = cut_points_compute(frame=cut_frame, rules=rules)
     del cut_frame
-    _beat(run, phase="classify", cut_points=cuts)
+    _beat(run, phase="prediction", cut_points=cuts)
+
+    clock = time.perf_counter()
+    scores, fit = _prediction_compute([f for _, f in frames])
+    timings["prediction"] += time.perf_counter() - clock
+    _beat(run, phase="classify", prediction=fit)
 
     baseline = _baseline(as_of)
     counts: dict[str, Counter] = defaultdict(Counter)
@@ -269,7 +276,7 @@ def _run_execute(run: Run, *, partition_size: int, progress: ProgressCallback | 
         n, c = _partition_classify_write(
             run=run,
             part=part,
-            frame=frame,
+            frame=frame.join(scores, how="left"),
             rules=rules,
             cuts=cuts,
             baseline=baseline,
@@ -307,6 +314,19 @@ def _run_execute(run: Run, *, partition_size: int, progress: ProgressCallback | 
     _retention(keep=[run.pk, baseline.pk if baseline else None])
     timings["retention"] = time.perf_counter() - clock
     _beat(run, timings={k: round(v, 2) for k, v in timings.items()})
+
+
+def _prediction_compute(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, dict]:
+    """One fit on every customer's purchase summary (only the few input columns are
+    concatenated, like the cut frame), then scores per customer: OUTPUT_COLUMNS indexed by
+    customer id, customers without a purchase absent (→ NULL). Degenerate data never fails
+    the run: the package falls back and says why in the fit's notices."""
+    parts = [f[list(INPUT_COLUMNS)] for f in frames if not f.empty]
+    inputs = pd.concat(parts) if parts else pd.DataFrame(columns=list(INPUT_COLUMNS))
+    summary = summary_from_metrics(inputs)
+    del inputs
+    prediction = predict_customer_value(summary=summary)
+    return prediction.scores[list(OUTPUT_COLUMNS)], prediction.as_dict()
 
 
 def _workers() -> int:

@@ -21,6 +21,7 @@ from .models import (
     Run,
     class_label,
 )
+from .prediction import Notice, reason_build, reason_render
 from .reasons import reason_text
 from .rules import rules_from_ruleset
 
@@ -109,6 +110,7 @@ def customer_classes_get(*, customer_id: int, history_limit: int = 10) -> dict[s
     return {
         "run": run,
         "classes": classes,
+        "prediction": _prediction_view(run, row),
         "metrics": {k: row[k] for k in METRIC_FIELDS} if row else {},
         "pins": [{"pin": p, "label": class_label(p.dimension, p.code)} for p in pins.values()],
         "history": [
@@ -120,6 +122,37 @@ def customer_classes_get(*, customer_id: int, history_limit: int = 10) -> dict[s
             }
             for c in history
         ],
+    }
+
+
+def _prediction_view(run: Run | None, row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The three predicted figures of one customer with the plain-language reason (in the
+    active language) and the fit's notices; None without a purchase or a prediction."""
+    if run is None or row is None or row.get("expected_orders_365d") is None:
+        return None
+    if not row.get("purchase_days") or row.get("tenure_days") is None:
+        return None
+    alive = row["p_alive"]
+    tenure = float(row["tenure_days"])
+    reason = reason_build(
+        frequency=float(row["purchase_days"] - 1),
+        recency=tenure - float(row["recency_days"] or 0),
+        tenure=tenure,
+        p_alive=float("nan") if alive is None else float(alive),
+        expected_orders=float(row["expected_orders_365d"]),
+    )
+    fit = run.prediction or {}
+    notices = [
+        Notice(n["code"], n.get("params") or {}).message
+        for n in fit.get("notices", [])
+        if n.get("code")
+    ]
+    return {
+        "p_alive_pct": None if alive is None else round(100 * alive),
+        "expected_orders": row["expected_orders_365d"],
+        "expected_revenue": row["expected_revenue_365d"],
+        "reason": reason_render(reason),
+        "notices": notices,
     }
 
 

@@ -185,3 +185,50 @@ def test_export_data_customers_has_the_three_prediction_columns(shop, tmp_path):
     assert float(regular["expected_revenue_365d"]) == pytest.approx(stored.expected_revenue_365d)
     prospect = rows[shop["prospect"].external_code]
     assert prospect["p_alive"] == prospect["expected_orders_365d"] == ""
+
+
+def test_customer_panel_shows_the_prediction_and_its_reason_in_both_languages(shop, rep_alice):
+    from django.template import Context, Template
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    from segmentation.selectors import customer_classes_get
+
+    run = segmentation_run(as_of=AS_OF)
+    stored = _row(run, shop["regular"])
+    pct = round(100 * stored.p_alive)
+    for language, history, outlook in (
+        ("en", "bought 8 times, every ~30 days; last 3 days ago", f"{pct}% likely still active"),
+        ("zh-hans", "购买 8 次，约每 30 天一次；最近一次在 3 天前", f"{pct}%"),
+    ):
+        with translation.override(language):
+            view = customer_classes_get(customer_id=shop["regular"].pk)["prediction"]
+        assert view["p_alive_pct"] == pct
+        assert view["expected_orders"] == pytest.approx(stored.expected_orders_365d)
+        assert history in view["reason"], view["reason"]
+        assert outlook in view["reason"]
+    request = RequestFactory().get("/")
+    request.user = rep_alice
+    template = Template("{% load segmentation_tags %}{% customer_classes customer %}")
+    with translation.override("zh-hans"):
+        html = template.render(Context({"customer": shop["regular"], "request": request}))
+    assert "价值预测" in html
+    assert f"{pct}%" in html
+    with translation.override("en"):
+        html = template.render(Context({"customer": shop["prospect"], "request": request}))
+    assert "seg-classes" in html
+    assert "seg-prediction" not in html  # no purchase, nothing predicted
+
+
+def test_customer_panel_explains_a_fallback(db):
+    from django.utils import translation
+
+    from segmentation.selectors import customer_classes_get
+
+    buyer = _buyer([40])
+    segmentation_run(as_of=AS_OF)
+    with translation.override("en"):
+        view = customer_classes_get(customer_id=buyer.pk)["prediction"]
+    assert view["p_alive_pct"] is None
+    assert "bought once, 40 days ago" in view["reason"]
+    assert "All purchases fall on a single day" in view["notices"][0]

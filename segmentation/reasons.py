@@ -98,6 +98,9 @@ TEMPLATES: dict[str, Any] = {
         "usually buys every %(interval)s days; last purchase "
         "%(recency)s days ago (warning after %(factor)s×)"
     ),
+    "churn_warning.p_alive_low": _(
+        "only %(alive)s%% likely still active by the purchase model (warning below %(below)s%%)"
+    ),
     "churn_warning.steady": _("spend and buying rhythm steady"),
     "payment_risk.overdue": _(
         "%(amount)s overdue, the oldest by %(days)s days (grace %(grace)s days)"
@@ -298,6 +301,8 @@ _BUILDERS: dict[str, Callable] = {
         "interval": _int(row.get("interval_days")),
         "recency": _int(row.get("recency_days")),
         "factor": _num(rules.churn_rhythm_overdue_factor, 1),
+        "alive": _num(None if row.get("p_alive") is None else 100 * row["p_alive"]),
+        "below": _num(rules.churn_p_alive_below_pct),
     },
     "payment_risk": lambda row, rules, cuts, code, why: {
         "amount": _num(row.get("overdue_amount")),

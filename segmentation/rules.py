@@ -19,6 +19,7 @@ WEIGHT_FIELDS = (
     "weight_growth",
     "weight_trend",
     "weight_breadth",
+    "weight_expected_revenue",
 )
 # Weights are floats typed by people: 0.333 + 0.333 + 0.334 must count as 1.
 WEIGHT_TOLERANCE = 0.001
@@ -56,6 +57,8 @@ class Rules:
     weight_growth: float = 0.15
     weight_trend: float = 0.15
     weight_breadth: float = 0.10
+    weight_expected_revenue: float = 0.0
+    expected_revenue_full_amount: float = 100000.0
     budget_full_amount: float = 1000000.0
     growth_full_pct: float = 20.0
     breadth_full_categories: int = 5
@@ -64,6 +67,7 @@ class Rules:
     frequency_high_min_orders: int = 6
     churn_trend_drop_pct: float = 30.0
     churn_rhythm_overdue_factor: float = 1.5
+    churn_p_alive_below_pct: float | None = None  # None = off
     payment_min_on_time_pct: float = 80.0
     payment_min_due_orders: int = 3
     payment_grace_days: int = 30
@@ -80,7 +84,10 @@ def rules_from_ruleset(rule_set: RuleSet) -> Rules:
     for name in RULE_FIELDS:
         value = getattr(rule_set, name)
         default = getattr(Rules, name)
-        values[name] = type(default)(value)
+        if default is None:  # optional threshold: None means off
+            values[name] = None if value is None else float(value)
+        else:
+            values[name] = type(default)(value)
     return Rules(version=rule_set.version, **values)
 
 

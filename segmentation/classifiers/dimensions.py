@@ -27,6 +27,13 @@ def _col(df: pd.DataFrame, name: str) -> pd.Series:
     return df[name].astype("float64")
 
 
+def _optional_col(df: pd.DataFrame, name: str) -> pd.Series:
+    """A column that only exists when the run computed it (the prediction): NaN otherwise."""
+    if name not in df:
+        return pd.Series(np.nan, index=df.index, dtype="float64")
+    return _col(df, name)
+
+
 def rhythm_thresholds(df: pd.DataFrame, rules: Rules) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Dormant and churned thresholds in days, stretched to the customer's own rhythm when it
     is known: a customer who buys twice a year is not dormant after 120 days."""
@@ -132,6 +139,11 @@ def potential_score(df: pd.DataFrame, rules: Rules) -> pd.Series:
     growth = (_col(df, "growth_rate") / rules.growth_full_pct).clip(0, 1).fillna(0)
     trend = (0.5 + _col(df, "spend_trend_pct") / 200).clip(0, 1).fillna(0.5)
     breadth = (_col(df, "categories") / rules.breadth_full_categories).clip(0, 1).fillna(0)
+    expected = (
+        (_optional_col(df, "expected_revenue_365d") / rules.expected_revenue_full_amount)
+        .clip(0, 1)
+        .fillna(0)
+    )
     score = (
         rules.weight_size * _col(df, "size_score")
         + rules.weight_budget * budget
@@ -139,6 +151,7 @@ def potential_score(df: pd.DataFrame, rules: Rules) -> pd.Series:
         + rules.weight_growth * growth
         + rules.weight_trend * trend
         + rules.weight_breadth * breadth
+        + rules.weight_expected_revenue * expected
     )
     return (score * 100).round(1)
 
@@ -227,6 +240,13 @@ def churn_warning(df: pd.DataFrame, rules: Rules, life: np.ndarray) -> Result:
     overdue = (
         known & active & (_col(df, "recency_days") > rules.churn_rhythm_overdue_factor * interval)
     )
+    threshold = rules.churn_p_alive_below_pct
+    alive = _optional_col(df, "p_alive")
+    unlikely_active = (
+        active & alive.notna() & (alive * 100 < threshold)
+        if threshold is not None
+        else pd.Series(False, index=df.index)
+    )
     drop = (_col(df, "revenue_prev_window") > 0) & (
         _col(df, "spend_trend_pct") <= -rules.churn_trend_drop_pct
     )
@@ -237,6 +257,7 @@ def churn_warning(df: pd.DataFrame, rules: Rules, life: np.ndarray) -> Result:
             (_col(df, "orders_total") == 0, "no", "no_purchases"),
             (drop, "yes", "spend_drop"),
             (overdue, "yes", "rhythm_overdue"),
+            (unlikely_active, "yes", "p_alive_low"),
         ],
         ("no", "steady"),
     )

@@ -166,6 +166,15 @@ class RuleSet(models.Model):
     weight_growth = _weight(_("weight: growth rate"), 0.15)
     weight_trend = _weight(_("weight: spend trend"), 0.15)
     weight_breadth = _weight(_("weight: category breadth"), 0.10)
+    # Predicted value (segmentation.prediction): 0 keeps the score on the profile alone.
+    weight_expected_revenue = _weight(_("weight: expected revenue, next 365 days"), 0.0)
+    expected_revenue_full_amount = models.DecimalField(
+        _("expected revenue (next 365 days) that scores full marks"),
+        max_digits=16,
+        decimal_places=2,
+        default=100000,
+        validators=[MinValueValidator(1)],
+    )
     budget_full_amount = models.DecimalField(
         _("budget that scores full marks"),
         max_digits=16,
@@ -197,6 +206,16 @@ class RuleSet(models.Model):
         _("churn warning: silence longer than × own interval"),
         default=1.5,
         validators=[MinValueValidator(1), MaxValueValidator(20)],
+    )
+    churn_p_alive_below_pct = models.FloatField(
+        _("churn warning: chance still active below (%)"),
+        null=True,
+        blank=True,
+        validators=_PCT,
+        help_text=_(
+            "Empty = off. The model's probability that the customer still buys; customers "
+            "already dormant or churned are not warned again."
+        ),
     )
     payment_min_on_time_pct = _pct(_("payment risk: on-time payments below (%)"), 80)
     payment_min_due_orders = models.PositiveSmallIntegerField(

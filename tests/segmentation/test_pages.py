@@ -200,7 +200,8 @@ def test_admin_edit_of_a_rule_set_creates_a_new_version(client, admin_ada):
     from segmentation.rules import RULE_FIELDS
 
     v1 = RuleSet.objects.get(is_active=True)
-    data = {f: getattr(v1, f) for f in RULE_FIELDS}
+    # An optional threshold left empty (None) is posted as an empty field.
+    data = {f: "" if getattr(v1, f) is None else getattr(v1, f) for f in RULE_FIELDS}
     data.update(name="Default", note="shorter dormancy", dormant_days=90)
     client.force_login(admin_ada)
     response = client.post(reverse("admin:segmentation_ruleset_change", args=[v1.pk]), data)

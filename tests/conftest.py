@@ -46,6 +46,24 @@ def service_missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the migrated data (default rule set, playbook
+    library, settings rows) it starts from. Without this, the first transactional test's flush
+    deletes that data for the ones after it, and its post_migrate re-creates content types
+    that a later serialized restore then collides with. With serialized_rollback on all of
+    them, Django skips post_migrate after each flush and restores the snapshot instead."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None or not marker.kwargs.get("transaction"):
+            continue
+        if marker.kwargs.get("serialized_rollback"):
+            continue
+        item.add_marker(
+            pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
+            append=False,
+        )
+
+
 @pytest.fixture(autouse=True)
 def _service_markers(request):
     from django.conf import settings

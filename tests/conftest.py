@@ -46,22 +46,28 @@ def service_missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-def pytest_collection_modifyitems(items):
-    """Every transactional test restores the migrated data (default rule set, playbook
-    library, settings rows) it starts from. Without this, the first transactional test's flush
-    deletes that data for the ones after it, and its post_migrate re-creates content types
-    that a later serialized restore then collides with. With serialized_rollback on all of
-    them, Django skips post_migrate after each flush and restores the snapshot instead."""
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if marker is None or not marker.kwargs.get("transaction"):
-            continue
-        if marker.kwargs.get("serialized_rollback"):
-            continue
-        item.add_marker(
-            pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
-            append=False,
-        )
+# Data migrations whose rows the product needs (default rule set, playbook library, settings).
+DATA_MIGRATIONS = [
+    ("segmentation.migrations.0002_default_ruleset", "create_default"),
+    ("strategies.migrations.0002_default_library", "load"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _migrated_data(request):
+    """A transactional test starts from the migrated data. Each transactional test ends with a
+    flush that empties every table, data-migration rows included, so the next one would find
+    no active rule set and no playbooks; the loaders are idempotent and run again here."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    for module, function in DATA_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture(autouse=True)

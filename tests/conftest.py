@@ -111,6 +111,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         ),
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "CRM_TEST_CACHE_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
     }
     proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
         [

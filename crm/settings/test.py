@@ -3,8 +3,10 @@
 DATABASE_URL / REDIS_URL select PostgreSQL and Redis (CI's second pass); without them the suite
 runs on SQLite with Celery eager."""
 
+import uuid
+
 from .base import *  # noqa: F403
-from .base import env
+from .base import CACHES, env
 
 SECRET_KEY = env("SECRET_KEY", default="test-only-not-secret")
 DEBUG = False
@@ -18,3 +20,7 @@ STORAGES = {
 # Tasks run in-process in tests; the `celery_worker_process` fixture switches a test to a real
 # worker through Redis.
 CELERY_TASK_ALWAYS_EAGER = True
+
+# Redis outlives a test run and may be shared by parallel runs: every test session (and the
+# worker it starts, which gets the prefix through the environment) has its own key space.
+CACHES["default"]["KEY_PREFIX"] = env("CRM_TEST_CACHE_PREFIX", default=f"t-{uuid.uuid4().hex[:12]}")

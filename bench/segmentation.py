@@ -131,6 +131,13 @@ def timed_run(as_of: dt.date, label: str) -> None:
         f"peak RSS so far {peak_mb:,.0f} MB, load average {load:.1f} on {os.cpu_count()} cores"
     )
     print("   seconds per step:", run.timings)
+    fit = run.prediction or {}
+    print(
+        f"   prediction step {run.timings.get('prediction', 0):.1f} s (fit + scoring "
+        f"{fit.get('seconds', 0):.1f} s): {fit.get('n_customers', 0):,} buyers, counts by "
+        f"{fit.get('count_method')}, spend by {fit.get('spend_method')}, "
+        f"notices {[n['code'] for n in fit.get('notices', [])]}"
+    )
 
 
 def main() -> None:

@@ -232,3 +232,16 @@ def test_customer_panel_explains_a_fallback(db):
     assert view["p_alive_pct"] is None
     assert "bought once, 40 days ago" in view["reason"]
     assert "All purchases fall on a single day" in view["notices"][0]
+
+
+def test_run_admin_shows_the_fit(shop, admin_ada, client):
+    from django.urls import reverse
+
+    run = segmentation_run(as_of=AS_OF)
+    client.force_login(admin_ada)
+    response = client.get(reverse("admin:segmentation_run_change", args=[run.pk]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "mbgnbd" in body
+    assert "alpha" in body
+    assert str(run.prediction["n_customers"]) in body

@@ -145,7 +145,19 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--orders-per-customer", type=int, default=20)
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 6, 30))
+    parser.add_argument(
+        "--with-hooks",
+        action="store_true",
+        help="also run the post-run hooks (strategies' task generation) in this process",
+    )
     args = parser.parse_args()
+    if not args.with_hooks:
+        # In production the hooks are separate Celery tasks after the run (bench/strategies.py
+        # measures them); with eager Celery they would run inside this process and its timing
+        # and peak memory would no longer be the run's.
+        from segmentation import hooks
+
+        hooks._post_run_hooks.clear()
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database (the targets are for PostgreSQL).")
     call_command("migrate", verbosity=0)

@@ -163,6 +163,27 @@ def metrics_for_range(
         for k, (start, end) in enumerate(zip(starts, ends, strict=True))
     }
     month_cols = list(month_counts)
+    txn_columns = [
+        "customer_id",
+        "orders_total",
+        "orders_window",
+        "orders_prev_window",
+        "first_date",
+        "last_date",
+        "revenue_total",
+        "revenue_window",
+        "revenue_prev_window",
+        "costed_revenue",
+        "profit_total",
+        "profit_window",
+        "categories",
+        "purchase_days",
+        *month_cols,
+        "due_orders",
+        "on_time",
+        "overdue_amount",
+        "oldest_due",
+    ]
     txn = _frame(
         Transaction.objects.filter(in_range, _COUNTED, date__lte=as_of)
         .values("customer_id")
@@ -189,48 +210,8 @@ def metrics_for_range(
             oldest_due=Min("due_date", filter=overdue),
         )
         .order_by()
-        .values_list(
-            "customer_id",
-            "orders_total",
-            "orders_window",
-            "orders_prev_window",
-            "first_date",
-            "last_date",
-            "revenue_total",
-            "revenue_window",
-            "revenue_prev_window",
-            "costed_revenue",
-            "profit_total",
-            "profit_window",
-            "categories",
-            "purchase_days",
-            *month_cols,
-            "due_orders",
-            "on_time",
-            "overdue_amount",
-            "oldest_due",
-        ),
-        [
-            "customer_id",
-            "orders_total",
-            "orders_window",
-            "orders_prev_window",
-            "first_date",
-            "last_date",
-            "revenue_total",
-            "revenue_window",
-            "revenue_prev_window",
-            "costed_revenue",
-            "profit_total",
-            "profit_window",
-            "categories",
-            "purchase_days",
-            *month_cols,
-            "due_orders",
-            "on_time",
-            "overdue_amount",
-            "oldest_due",
-        ],
+        .values_list(*txn_columns),
+        txn_columns,
     )
 
     txn["active_months"] = (txn[month_cols] > 0).sum(axis=1)

@@ -133,6 +133,7 @@ class RuleSetAdmin(admin.ModelAdmin):
                 "fields": [
                     "frequency_high_min_orders",
                     "churn_trend_drop_pct",
+                    "churn_trend_min_orders",
                     "churn_rhythm_overdue_factor",
                     "churn_p_alive_below_pct",
                     "payment_min_on_time_pct",

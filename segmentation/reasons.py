@@ -92,7 +92,8 @@ TEMPLATES: dict[str, Any] = {
     "rfm_m.quintile": _("%(value)s revenue in the window; quintile cut points %(cuts)s"),
     "rfm_segment.grid": _("R %(r)s · F %(f)s · M %(m)s"),
     "churn_warning.spend_drop": _(
-        "spend in the window %(now)s against %(prev)s before (%(trend)s%%; warning from −%(min)s%%)"
+        "spend in the window %(now)s against %(prev)s over %(prev_orders)s orders before "
+        "(%(trend)s%%; warning from −%(min)s%%, judged from %(min_orders)s orders)"
     ),
     "churn_warning.rhythm_overdue": _(
         "usually buys every %(interval)s days; last purchase "
@@ -298,6 +299,8 @@ _BUILDERS: dict[str, Callable] = {
         "prev": _num(row.get("revenue_prev_window")),
         "trend": _num(row.get("spend_trend_pct")),
         "min": _num(rules.churn_trend_drop_pct),
+        "prev_orders": _int(row.get("orders_prev_window")),
+        "min_orders": rules.churn_trend_min_orders,
         "interval": _int(row.get("interval_days")),
         "recency": _int(row.get("recency_days")),
         "factor": _num(rules.churn_rhythm_overdue_factor, 1),

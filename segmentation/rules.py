@@ -66,6 +66,7 @@ class Rules:
     potential_medium_min: float = 35.0
     frequency_high_min_orders: int = 6
     churn_trend_drop_pct: float = 30.0
+    churn_trend_min_orders: int = 5
     churn_rhythm_overdue_factor: float = 1.5
     churn_p_alive_below_pct: float | None = None  # None = off
     payment_min_on_time_pct: float = 80.0

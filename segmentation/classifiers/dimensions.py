@@ -247,8 +247,11 @@ def churn_warning(df: pd.DataFrame, rules: Rules, life: np.ndarray) -> Result:
         if threshold is not None
         else pd.Series(False, index=df.index)
     )
-    drop = (_col(df, "revenue_prev_window") > 0) & (
-        _col(df, "spend_trend_pct") <= -rules.churn_trend_drop_pct
+    drop = (
+        active
+        & (_col(df, "revenue_prev_window") > 0)
+        & (_col(df, "orders_prev_window") >= rules.churn_trend_min_orders)
+        & (_col(df, "spend_trend_pct") <= -rules.churn_trend_drop_pct)
     )
     return _select(
         df,

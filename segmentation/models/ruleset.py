@@ -202,6 +202,16 @@ class RuleSet(models.Model):
 
     # Risk flags
     churn_trend_drop_pct = _pct(_("churn warning: spend fell by at least (%)"), 30)
+    churn_trend_min_orders = models.PositiveSmallIntegerField(
+        _("churn warning: judge falling spend from this many orders in the previous window"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text=_(
+            "A customer who buys two to four times a year swings by a third from one order "
+            "more or less; the spend trend warns only when the previous window had at least "
+            "this many orders. The buying-rhythm warning still covers the rest."
+        ),
+    )
     churn_rhythm_overdue_factor = models.FloatField(
         _("churn warning: silence longer than × own interval"),
         default=1.5,

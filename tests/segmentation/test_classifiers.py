@@ -1,5 +1,6 @@
 """Pure classifier tests at every threshold boundary (no database)."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -216,8 +217,34 @@ def test_rfm_scores_and_segments():
 @pytest.mark.parametrize(
     ("metrics", "expected", "why"),
     [
-        ({"revenue_prev_window": 1000.0, "spend_trend_pct": -30.0}, "yes", "spend_drop"),
-        ({"revenue_prev_window": 1000.0, "spend_trend_pct": -29.9}, "no", "steady"),
+        (
+            {"revenue_prev_window": 1000.0, "orders_prev_window": 5.0, "spend_trend_pct": -30.0},
+            "yes",
+            "spend_drop",
+        ),
+        (
+            {"revenue_prev_window": 1000.0, "orders_prev_window": 5.0, "spend_trend_pct": -29.9},
+            "no",
+            "steady",
+        ),
+        # Already dormant: the lifecycle says so; no second warning.
+        (
+            {
+                "revenue_prev_window": 1000.0,
+                "orders_prev_window": 5.0,
+                "spend_trend_pct": -100.0,
+                "recency_days": 200.0,
+                "interval_days": 30.0,
+            },
+            "no",
+            "steady",
+        ),
+        # Two to four orders a year: one order fewer is a third less spend, not a warning.
+        (
+            {"revenue_prev_window": 1000.0, "orders_prev_window": 4.0, "spend_trend_pct": -75.0},
+            "no",
+            "steady",
+        ),
         ({"recency_days": 46.0, "interval_days": 30.0}, "yes", "rhythm_overdue"),  # > 1.5 × 30
         ({"recency_days": 45.0, "interval_days": 30.0}, "no", "steady"),
         ({"recency_days": 200.0, "interval_days": 30.0}, "no", "steady"),  # already dormant
@@ -225,6 +252,13 @@ def test_rfm_scores_and_segments():
 )
 def test_churn_warning(metrics, expected, why):
     assert one("churn_warning", **metrics) == (expected, why)
+
+
+def test_churn_warning_minimum_orders_is_a_rule_set_setting():
+    drop = {"revenue_prev_window": 1000.0, "orders_prev_window": 2.0, "spend_trend_pct": -50.0}
+    assert one("churn_warning", **drop) == ("no", "steady")
+    loose = dataclasses.replace(RULES, churn_trend_min_orders=2)
+    assert one("churn_warning", rules=loose, **drop) == ("yes", "spend_drop")
 
 
 @pytest.mark.parametrize(

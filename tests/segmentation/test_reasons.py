@@ -36,7 +36,7 @@ ROWS = [
     {"revenue_total": 0.0, "revenue_window": 0.0},
     {"satisfaction": 2.0, "tenure_days": 900.0},
     {"referrals": 3.0, "active_months": 1.0},
-    {"spend_trend_pct": -60.0, "revenue_prev_window": 9000.0},
+    {"spend_trend_pct": -60.0, "revenue_prev_window": 9000.0, "orders_prev_window": 6.0},
     {"recency_days": 50.0, "interval_days": 20.0},
     {"overdue_days": 90.0, "overdue_amount": 1200.0},
     {"due_orders": 5.0, "on_time_pct": 40.0},

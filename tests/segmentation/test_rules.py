@@ -47,6 +47,14 @@ def test_percent_out_of_range_is_refused_by_the_field():
     assert "important_share_pct" in info.value.message_dict
 
 
+def test_churn_trend_minimum_orders_below_one_is_refused_by_the_field():
+    with pytest.raises(ValidationError) as info:
+        ruleset_save_version(data={"churn_trend_min_orders": 0})
+    assert list(info.value.message_dict) == ["churn_trend_min_orders"]
+    assert RuleSet.objects.count() == 1
+    assert ruleset_save_version(data={"churn_trend_min_orders": 8}).churn_trend_min_orders == 8
+
+
 def test_weights_adding_up_within_tolerance_are_accepted():
     data = {
         "weight_size": 0.3333,

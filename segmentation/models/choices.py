@@ -145,3 +145,81 @@ class RunStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
+
+
+# Which class is better than which, per dimension: tiers from worst to best. Classes in one
+# tier are neither better nor worse than each other (a "new" loyalty customer who turns
+# "swing" has not slipped: both are short of loyal). "unclassified" is in no tier, so a move
+# to or from it is never counted as better or worse. Playbook effectiveness ("did the
+# customer move to a better class?") and the rep's book read this table, nothing else.
+CLASS_ORDER: dict[str, tuple[tuple[str, ...], ...]] = {
+    Dimension.LIFECYCLE: (
+        (Lifecycle.CHURNED,),
+        (Lifecycle.DORMANT,),
+        (Lifecycle.PROSPECT,),
+        (Lifecycle.INTENT,),
+        (Lifecycle.NEW,),
+        (Lifecycle.REPEAT,),
+        (Lifecycle.LOYAL,),
+    ),
+    Dimension.VALUE_TIER: (
+        (ValueTier.POTENTIAL,),
+        (ValueTier.ORDINARY,),
+        (ValueTier.IMPORTANT,),
+        (ValueTier.CORE,),
+    ),
+    Dimension.LOYALTY: ((Loyalty.SWING, Loyalty.NEW), (Loyalty.LOYAL,)),
+    Dimension.POTENTIAL: ((Potential.LOW,), (Potential.MEDIUM,), (Potential.HIGH,)),
+    # Potential (low value, high potential) and cash cow (high value, low potential) are
+    # different situations, not a better and a worse one.
+    Dimension.VALUE_POTENTIAL: (
+        (ValuePotential.LONG_TAIL,),
+        (ValuePotential.POTENTIAL, ValuePotential.CASH_COW),
+        (ValuePotential.STAR,),
+    ),
+    Dimension.FREQUENCY: ((Frequency.ZERO,), (Frequency.LOW,), (Frequency.HIGH,)),
+    Dimension.RFM_R: tuple((s,) for s in ("1", "2", "3", "4", "5")),
+    Dimension.RFM_F: tuple((s,) for s in ("1", "2", "3", "4", "5")),
+    Dimension.RFM_M: tuple((s,) for s in ("1", "2", "3", "4", "5")),
+    Dimension.RFM_SEGMENT: (
+        (RfmSegment.LOST,),
+        (RfmSegment.HIBERNATING,),
+        (RfmSegment.ABOUT_TO_SLEEP, RfmSegment.AT_RISK, RfmSegment.CANT_LOSE),
+        (RfmSegment.NEED_ATTENTION, RfmSegment.PROMISING, RfmSegment.NEW),
+        (RfmSegment.POTENTIAL_LOYALIST,),
+        (RfmSegment.LOYAL,),
+        (RfmSegment.CHAMPIONS,),
+    ),
+    # A flag going away is the better outcome.
+    Dimension.CHURN_WARNING: ((Flag.YES,), (Flag.NO,)),
+    Dimension.PAYMENT_RISK: ((Flag.YES,), (Flag.NO,)),
+    Dimension.PROBLEM_CUSTOMER: ((Flag.YES,), (Flag.NO,)),
+}
+
+_RANKS: dict[str, dict[str, int]] = {
+    str(dim): {str(code): tier for tier, codes in enumerate(tiers) for code in codes}
+    for dim, tiers in CLASS_ORDER.items()
+}
+
+
+def class_rank(dimension: str, code: str) -> int | None:
+    """The tier of a class within its dimension (0 = worst); None for unranked classes."""
+    return _RANKS.get(dimension, {}).get(code)
+
+
+def class_move(dimension: str, from_code: str, to_code: str) -> int:
+    """+1 when `to_code` is a better class than `from_code`, -1 when worse, 0 when neither
+    (same tier, or either class unranked)."""
+    a, b = class_rank(dimension, from_code), class_rank(dimension, to_code)
+    if a is None or b is None or a == b:
+        return 0
+    return 1 if b > a else -1
+
+
+def better_classes(dimension: str, code: str) -> tuple[str, ...]:
+    """Every class of `dimension` better than `code` (empty for the best tier or unranked)."""
+    return tuple(c for c in _RANKS.get(dimension, {}) if class_move(dimension, code, c) > 0)
+
+
+def worse_classes(dimension: str, code: str) -> tuple[str, ...]:
+    return tuple(c for c in _RANKS.get(dimension, {}) if class_move(dimension, code, c) < 0)

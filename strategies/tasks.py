@@ -6,6 +6,7 @@ from django.db import OperationalError
 from segmentation.models import ClassChange, Run, RunStatus
 
 from .services import pool_sweep, strategies_generate, tasks_mark_missed
+from .services.outcomes import playbook_outcomes_refresh
 
 
 @shared_task(
@@ -15,9 +16,11 @@ from .services import pool_sweep, strategies_generate, tasks_mark_missed
     max_retries=5,
 )
 def strategies_after_run(*, run_id: int) -> dict:
-    """After a classification run: tasks from class changes, missed tasks, the pool sweep.
-    Each step is idempotent, so a retry or a duplicate delivery is harmless."""
-    as_of = Run.objects.only("as_of").get(pk=run_id).as_of
+    """After a classification run: tasks from class changes, missed tasks, the pool sweep,
+    then the playbook effectiveness figures (from the tasks as they now stand). Each step is
+    idempotent, so a retry or a duplicate delivery is harmless."""
+    run = Run.objects.only("as_of", "is_current").get(pk=run_id)
+    as_of = run.as_of
     # The first classification has no class changes to read (nothing to compare with), so it
     # enrols every customer already in a class; later runs follow the changes.
     first_run = (
@@ -27,12 +30,15 @@ def strategies_after_run(*, run_id: int) -> dict:
     result = strategies_generate(run_id=run_id, backfill=first_run)
     missed = tasks_mark_missed(as_of=as_of)
     pool = pool_sweep(as_of=as_of)
+    # Figures describe the classes the product shows: a re-run of an older date leaves them.
+    outcomes = playbook_outcomes_refresh(as_of=as_of) if run.is_current else None
     return {
         "tasks_created": result.tasks_created,
         "tasks_closed": result.tasks_closed,
         "missed": missed,
         "noticed": pool.noticed,
         "released": pool.released,
+        "outcomes": outcomes.enrollments if outcomes else None,
     }
 
 

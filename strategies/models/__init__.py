@@ -1,17 +1,22 @@
+from .outcomes import OUTCOME_WINDOWS, PlaybookOutcome, PlaybookOutcomeRollup, StepsKept
 from .playbooks import Playbook, PlaybookStep, ServiceLevel, StepKind, StrategySettings
 from .pool import PoolEvent, PoolEventKind
 from .tasks import OPEN_STATUSES, Enrollment, EnrollmentReason, Task, TaskKind, TaskStatus
 
 __all__ = [
     "OPEN_STATUSES",
+    "OUTCOME_WINDOWS",
     "Enrollment",
     "EnrollmentReason",
     "Playbook",
+    "PlaybookOutcome",
+    "PlaybookOutcomeRollup",
     "PlaybookStep",
     "PoolEvent",
     "PoolEventKind",
     "ServiceLevel",
     "StepKind",
+    "StepsKept",
     "StrategySettings",
     "Task",
     "TaskKind",

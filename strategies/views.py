@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from crm.pagination import CappedCountPaginator
 from .forms import AdherenceFilterForm, TaskCompleteForm, TaskSnoozeForm
 from .models import Playbook, StrategySettings
 from .selectors import adherence_table, overdue_touch_for, task_buckets, task_get_for_user
+from .selectors.rep_book import reps_for_book
 from .services import pool_claim, task_complete, task_snooze
 from .services.pool import claims_left, pool_customers_for
 
@@ -26,7 +28,8 @@ def _is_manager(user) -> bool:
 
 class TaskListView(LoginRequiredMixin, TemplateView):
     """My tasks (a manager: the team's): overdue, today, upcoming, and customers past their
-    longest allowed gap between contacts."""
+    longest allowed gap between contacts. `?owner=<id>` narrows a manager's list to one rep
+    (the rep book links here); an owner outside the user's scope is a 404."""
 
     template_name = "strategies/task_list.html"
 
@@ -34,10 +37,21 @@ class TaskListView(LoginRequiredMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         today = timezone.localdate()
         user = self.request.user
+        owner = None
+        if self.request.GET.get("owner"):
+            try:
+                owner_id = int(self.request.GET["owner"])
+            except ValueError:
+                raise Http404("No such owner") from None
+            owner = reps_for_book(user=user).filter(pk=owner_id).first()
+            if owner is None:
+                raise Http404("No such owner")
+        owner_pk = owner.pk if owner else None
         ctx.update(
             today=today,
-            buckets=task_buckets(user=user, today=today),
-            overdue_touch=overdue_touch_for(user=user, today=today),
+            owner=owner,
+            buckets=task_buckets(user=user, today=today, owner_id=owner_pk),
+            overdue_touch=overdue_touch_for(user=user, today=today, owner_id=owner_pk),
             is_manager=_is_manager(user),
         )
         return ctx

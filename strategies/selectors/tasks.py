@@ -50,10 +50,13 @@ def task_get_for_user(*, user: User, task_id: int | str) -> Task:
     return task
 
 
-def _open_with_when(user: User) -> QuerySet[Task]:
+def _open_with_when(user: User, owner_id: int | None = None) -> QuerySet[Task]:
+    qs = tasks_visible_to(user)
+    if owner_id is not None:
+        # By the customer's owner, like tasks_visible_to (the tasks follow the customer).
+        qs = qs.filter(customer__owner_id=owner_id)
     return (
-        tasks_visible_to(user)
-        .filter(status__in=OPEN_STATUSES)
+        qs.filter(status__in=OPEN_STATUSES)
         .annotate(when=Coalesce("snoozed_until", "due_on"))
         .select_related("customer", "owner", "step__playbook")
         .order_by("when", "-priority", "id")
@@ -79,10 +82,12 @@ def _take(qs: QuerySet[Task], size: int) -> tuple[list[Task], bool]:
     return rows[:size], len(rows) > size
 
 
-def task_buckets(*, user: User, today: dt.date, size: int = BUCKET_SIZE) -> TaskBuckets:
-    """Open tasks: overdue, due today, upcoming (next UPCOMING_DAYS days). Three queries,
-    whatever the number of tasks."""
-    base = _open_with_when(user)
+def task_buckets(
+    *, user: User, today: dt.date, size: int = BUCKET_SIZE, owner_id: int | None = None
+) -> TaskBuckets:
+    """Open tasks: overdue, due today, upcoming (next UPCOMING_DAYS days); `owner_id` narrows
+    them to one owner's customers. Three queries, whatever the number of tasks."""
+    base = _open_with_when(user, owner_id)
     buckets = TaskBuckets()
     buckets.overdue, buckets.more_overdue = _take(base.filter(when__lt=today), size)
     buckets.today, buckets.more_today = _take(base.filter(when=today), size)
@@ -123,14 +128,20 @@ def customer_next_action(*, user: User, customer: Customer, today: dt.date) -> N
     return NextAction(task, enrollments, last, gap, touch_due, overdue)
 
 
-def overdue_touch_for(*, user: User, today: dt.date, limit: int = 50) -> list[Customer]:
+def overdue_touch_for(
+    *, user: User, today: dt.date, limit: int = 50, owner_id: int | None = None
+) -> list[Customer]:
     """Visible customers past the longest allowed gap between contacts of a playbook they
-    follow (for a rep their own, for a manager the team's), the longest overdue first.
+    follow (for a rep their own, for a manager the team's; `owner_id` narrows that to one
+    owner's customers), the longest overdue first.
 
     One query per distinct gap length among active playbooks (a handful): with the gap fixed
     the cutoff is a constant, so "no contact since the cutoff" is a NOT EXISTS on the
     (customer, when) index and no date arithmetic runs in the database."""
-    visible = customers_visible_to(user).values("pk")
+    visible_qs = customers_visible_to(user)
+    if owner_id is not None:
+        visible_qs = visible_qs.filter(owner_id=owner_id)
+    visible = visible_qs.values("pk")
     gaps = (
         Playbook.objects.filter(active=True, max_interval_days__isnull=False)
         .values_list("max_interval_days", flat=True)

@@ -107,8 +107,10 @@ def test_refresh_writes_one_row_per_enrollment_of_the_cohort(book):
     # The 90-day window has not closed for anyone.
     assert {r.steps_90 for r in rows.values()} == {None}
     assert {r.improved_90 for r in rows.values()} == {None}
-    assert a.industry == "retail" and a.owner_id == c["a"].owner_id
-    assert a.team_id == c["a"].team_id and a.playbook_id == pb.pk
+    assert a.industry == "retail"
+    assert a.owner_id == c["a"].owner_id
+    assert a.team_id == c["a"].team_id
+    assert a.playbook_id == pb.pk
 
 
 def test_refresh_replaces_the_previous_figures(book):
@@ -123,7 +125,8 @@ def test_refresh_replaces_the_previous_figures(book):
 
 def _cells(row):
     return tuple(
-        (cell.entered, cell.improved, cell.slipped) for cell in (row.kept, row.not_kept, row.none_due)
+        (cell.entered, cell.improved, cell.slipped)
+        for cell in (row.kept, row.not_kept, row.none_due)
     )
 
 
@@ -135,13 +138,16 @@ def test_effectiveness_per_playbook_for_the_manager(book, manager_maria):
     row = result.rows[0]
     # kept: a, e, i (a improved) · not kept: b, d (b slipped) · none due: c
     assert _cells(row) == ((3, 1, 0), (2, 0, 1), (1, 0, 0))
-    assert row.kept.improved_pct == 33.3 and row.not_kept.improved_pct == 0
+    assert row.kept.improved_pct == 33.3
+    assert row.not_kept.improved_pct == 0
     assert row.lift == 33.3
     assert (row.total.entered, row.total.improved, row.total.slipped) == (6, 1, 1)
-    assert row.code == "test-dormant" and row.class_label == "休眠"  # zh-Hans by default
+    assert row.code == "test-dormant"
+    assert row.class_label == "休眠"
     with translation.override("en"):
         assert playbook_effectiveness(user=manager_maria).rows[0].class_label == "Dormant"
-    assert row.can_improve and row.can_slip
+    assert row.can_improve
+    assert row.can_slip
 
     sixty = playbook_effectiveness(user=manager_maria, window=60).rows[0]
     # kept: a, e · not kept: b, d, i (b improved at day 50 and slipped at day 14) · none: c
@@ -227,7 +233,8 @@ def test_a_playbook_of_the_best_class_cannot_improve(no_library, rep_alice, mana
                        as_of=D(2026, 5, 20))  # fmt: skip
     playbook_outcomes_refresh(as_of=AS_OF)
     row = playbook_effectiveness(user=manager_maria).rows[0]
-    assert not row.can_improve and row.can_slip
+    assert not row.can_improve
+    assert row.can_slip
     assert (row.none_due.entered, row.none_due.slipped) == (1, 1)
 
 

@@ -1,0 +1,214 @@
+"""A rep's book of business on one screen (what a manager opens in a one-on-one): the rep's
+customers by class in every listed dimension, who moved better or worse since last month, the
+open and overdue playbook tasks and the customers past their longest allowed contact gap.
+
+A constant number of queries whatever the size of the book; each reads only the rep's own
+customers through indexed lookups (owner → customers → the current run's rows / changes /
+tasks), never a scan of the whole customer base."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
+
+from customers.models import Customer
+from customers.selectors import users_assignable_by
+from segmentation.apps import LIST_FILTER_DIMENSIONS
+from segmentation.models import (
+    CLASS_CHOICES,
+    ClassChange,
+    CustomerClasses,
+    Dimension,
+    Run,
+    class_label,
+    class_move,
+    class_rank,
+)
+
+from ..models import OPEN_STATUSES, Task, TaskKind
+from .tasks import overdue_touch_for
+
+if TYPE_CHECKING:
+    from crm.models import User
+
+# "Since last month": changes of the runs in the last 30 days.
+MOVEMENT_DAYS = 30
+# Customers past their contact gap listed by name (the count covers up to TOUCH_COUNT_CAP).
+TOUCH_LIST = 10
+TOUCH_COUNT_CAP = 500
+
+
+@dataclass
+class ClassCount:
+    code: str
+    label: str
+    customers: int = 0
+    revenue: float = 0.0
+
+
+@dataclass
+class DimensionBook:
+    dimension: str
+    label: str
+    classes: list[ClassCount] = field(default_factory=list)
+
+    @property
+    def customers(self) -> int:
+        return sum(c.customers for c in self.classes)
+
+
+@dataclass
+class Movement:
+    dimension: str
+    dimension_label: str
+    from_code: str
+    to_code: str
+    from_label: str
+    to_label: str
+    customers: int
+    direction: int  # +1 better, −1 worse, 0 neither (segmentation.models.CLASS_ORDER)
+
+
+@dataclass
+class TaskFigures:
+    open: int = 0
+    overdue: int = 0
+    due_today: int = 0
+
+
+@dataclass
+class RepBook:
+    rep: User
+    run: Run | None
+    since: dt.date
+    customers: int
+    revenue_window: float
+    dimensions: list[DimensionBook]
+    movements: list[Movement]
+    tasks: TaskFigures
+    overdue_touch: list[Customer]
+    overdue_touch_count: int
+    improved: int = 0
+    slipped: int = 0
+
+
+def reps_for_book(*, user: User) -> QuerySet:
+    """Whose book `user` may open: a rep their own, a manager the team's reps and managers,
+    a director or admin every sales user (the owners `user` may assign customers to)."""
+    return users_assignable_by(user=user)
+
+
+def rep_book_get(*, user: User, rep_id: int | str, today: dt.date) -> RepBook:
+    """The book of `rep_id` as `user` may see it; 404 alike for a missing user and one outside
+    the user's scope (another team's rep, or another rep for a rep)."""
+    try:
+        pk = int(rep_id)
+    except (TypeError, ValueError):
+        raise Http404("No such rep") from None
+    rep = reps_for_book(user=user).filter(pk=pk).first()
+    if rep is None:
+        raise Http404("No such rep")
+    own = Customer.objects.filter(owner_id=rep.pk).values("pk")
+    run = Run.objects.filter(is_current=True).first()
+    since = today - dt.timedelta(days=MOVEMENT_DAYS)
+
+    # Classes: one GROUP BY over the rep's rows of the current run, by every listed dimension
+    # at once (at most one row per customer), tallied per dimension here.
+    tallies: dict[str, dict[str, list[float]]] = {
+        d: defaultdict(lambda: [0, 0.0]) for d in LIST_FILTER_DIMENSIONS
+    }
+    customers, revenue = 0, 0.0
+    if run is not None:
+        combos = (
+            CustomerClasses.objects.filter(run=run, customer_id__in=own)
+            .values(*LIST_FILTER_DIMENSIONS)
+            .annotate(n=Count("id"), revenue=Sum("revenue_window"))
+            .order_by()
+        )
+        for combo in combos:
+            n, rev = combo["n"], float(combo["revenue"] or 0)
+            customers += n
+            revenue += rev
+            for dim in LIST_FILTER_DIMENSIONS:
+                cell = tallies[dim][combo[dim]]
+                cell[0] += n
+                cell[1] += rev
+    dimensions = []
+    for dim in LIST_FILTER_DIMENSIONS:
+        codes = [c for c in CLASS_CHOICES[dim].values if c in tallies[dim]]
+        # Best class first, unranked ("unclassified") last.
+        codes.sort(key=lambda c: -(class_rank(dim, c) if class_rank(dim, c) is not None else -1))
+        dimensions.append(
+            DimensionBook(
+                dimension=dim,
+                label=str(Dimension(dim).label),
+                classes=[
+                    ClassCount(
+                        code=c,
+                        label=class_label(dim, c),
+                        customers=int(tallies[dim][c][0]),
+                        revenue=round(tallies[dim][c][1], 2),
+                    )
+                    for c in codes
+                ],
+            )
+        )
+
+    movements = []
+    for row in (
+        ClassChange.objects.filter(
+            customer_id__in=own, as_of__gt=since, dimension__in=LIST_FILTER_DIMENSIONS
+        )
+        .values("dimension", "from_code", "to_code")
+        .annotate(n=Count("customer_id", distinct=True))
+        .order_by()
+    ):
+        dim = row["dimension"]
+        movements.append(
+            Movement(
+                dimension=dim,
+                dimension_label=str(Dimension(dim).label),
+                from_code=row["from_code"],
+                to_code=row["to_code"],
+                from_label=class_label(dim, row["from_code"]) or "—",
+                to_label=class_label(dim, row["to_code"]),
+                customers=row["n"],
+                direction=class_move(dim, row["from_code"], row["to_code"]),
+            )
+        )
+    order = {d: i for i, d in enumerate(LIST_FILTER_DIMENSIONS)}
+    movements.sort(key=lambda m: (order[m.dimension], -m.customers))
+
+    tasks = Task.objects.filter(customer_id__in=own, status__in=OPEN_STATUSES).exclude(
+        kind=TaskKind.POOL_NOTICE
+    )
+    figures = tasks.aggregate(
+        open=Count("id"),
+        overdue=Count("id", filter=Q(due_on__lt=today, snoozed_until__isnull=True))
+        + Count("id", filter=Q(snoozed_until__lt=today)),
+        due_today=Count("id", filter=Q(due_on=today, snoozed_until__isnull=True))
+        + Count("id", filter=Q(snoozed_until=today)),
+    )
+    touch = overdue_touch_for(user=user, today=today, limit=TOUCH_COUNT_CAP, owner_id=rep.pk)
+    return RepBook(
+        rep=rep,
+        run=run,
+        since=since,
+        customers=customers,
+        revenue_window=round(revenue, 2),
+        dimensions=dimensions,
+        movements=movements,
+        tasks=TaskFigures(**figures),
+        overdue_touch=touch[:TOUCH_LIST],
+        overdue_touch_count=len(touch),
+        improved=sum(m.customers for m in movements if m.direction > 0),
+        slipped=sum(m.customers for m in movements if m.direction < 0),
+    )
+
+
+__all__ = ["RepBook", "rep_book_get", "reps_for_book"]

@@ -1,0 +1,162 @@
+"""The rep's book of business: classes, movements since last month, tasks, overdue touch."""
+
+import datetime as dt
+
+import pytest
+from django.http import Http404
+
+from segmentation.models import CustomerClasses
+from strategies.selectors.rep_book import rep_book_get
+from tests.customers.factories import CustomerFactory
+from tests.strategies.factories import (
+    ClassChangeFactory,
+    EnrollmentFactory,
+    PlaybookFactory,
+    RunFactory,
+    TaskFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def days(n):
+    return TODAY - dt.timedelta(days=n)
+
+
+@pytest.fixture
+def book(no_library, rep_alice, rep_amy):
+    run = RunFactory(as_of=TODAY, is_current=True)
+    old = RunFactory(as_of=days(30))
+    c1 = CustomerFactory(owner=rep_alice, name="一号")
+    c2 = CustomerFactory(owner=rep_alice, name="二号")
+    c3 = CustomerFactory(owner=rep_alice, name="三号")
+    c4 = CustomerFactory(owner=rep_amy, name="四号")
+    rows = [
+        (run, c1, "dormant", "core", 100.0),
+        (run, c2, "loyal", "core", 300.0),
+        (run, c3, "dormant", "ordinary", None),
+        (run, c4, "loyal", "core", 1000.0),
+        (old, c1, "repeat", "core", 900.0),  # an older run: not counted
+    ]
+    for r, c, life, value, revenue in rows:
+        CustomerClasses.objects.create(
+            run=r, customer=c, lifecycle=life, value_tier=value, revenue_window=revenue
+        )
+    ClassChangeFactory(customer=c1, run=run, from_code="repeat", to_code="dormant", as_of=days(3))
+    ClassChangeFactory(customer=c2, run=run, from_code="repeat", to_code="loyal", as_of=days(10))
+    ClassChangeFactory(customer=c3, run=old, dimension="value_tier", from_code="core",
+                       to_code="ordinary", as_of=days(40))  # fmt: skip  # before last month
+    ClassChangeFactory(customer=c1, run=run, dimension="rfm_r", from_code="3", to_code="1",
+                       as_of=days(3))  # fmt: skip  # not a listed dimension
+    ClassChangeFactory(customer=c4, run=run, from_code="repeat", to_code="loyal", as_of=days(3))
+    TaskFactory(customer=c1, due_on=days(1))  # overdue
+    TaskFactory(customer=c2, due_on=TODAY)  # due today
+    TaskFactory(customer=c3, due_on=days(20), status="snoozed",
+                snoozed_until=TODAY + dt.timedelta(days=1))  # fmt: skip  # open, not overdue
+    TaskFactory(customer=c3, due_on=days(5), status="done", closed_on=days(5),
+                completed_at=dt.datetime(2026, 11, 18, 9, tzinfo=dt.UTC))  # fmt: skip
+    TaskFactory(customer=c3, due_on=days(5), kind="pool_notice")  # not a playbook step
+    TaskFactory(customer=c4, due_on=days(1))  # amy's
+    pb = PlaybookFactory(max_interval_days=30)
+    EnrollmentFactory(customer=c1, playbook=pb, started_on=days(60))  # never contacted
+    EnrollmentFactory(customer=c2, playbook=pb, started_on=days(10))  # gap not yet passed
+    return c1, c2, c3, c4
+
+
+def test_the_book_of_one_rep(book, manager_maria, rep_alice):
+    c1, _c2, _c3, _c4 = book
+    result = rep_book_get(user=manager_maria, rep_id=rep_alice.pk, today=TODAY)
+    assert result.rep == rep_alice
+    assert (result.customers, result.revenue_window) == (3, 400.0)
+    by_dim = {d.dimension: d for d in result.dimensions}
+    life = [(c.code, c.customers, c.revenue) for c in by_dim["lifecycle"].classes]
+    assert life == [("loyal", 1, 300.0), ("dormant", 2, 100.0)]  # best class first
+    value = [(c.code, c.customers) for c in by_dim["value_tier"].classes]
+    assert value == [("core", 2), ("ordinary", 1)]
+    moves = [
+        (m.dimension, m.from_code, m.to_code, m.customers, m.direction) for m in result.movements
+    ]
+    assert sorted(moves) == [
+        ("lifecycle", "repeat", "dormant", 1, -1),
+        ("lifecycle", "repeat", "loyal", 1, 1),
+    ]
+    assert (result.improved, result.slipped) == (1, 1)
+    assert (result.tasks.open, result.tasks.overdue, result.tasks.due_today) == (3, 1, 1)
+    assert [c.pk for c in result.overdue_touch] == [c1.pk]
+    assert result.overdue_touch_count == 1
+
+
+def test_a_book_without_a_run_is_empty_but_shows_tasks(no_library, rep_alice):
+    TaskFactory(customer=CustomerFactory(owner=rep_alice), due_on=days(1))
+    result = rep_book_get(user=rep_alice, rep_id=rep_alice.pk, today=TODAY)
+    assert result.run is None
+    assert result.customers == 0
+    assert all(not d.classes for d in result.dimensions)
+    assert result.tasks.overdue == 1
+
+
+@pytest.mark.parametrize(
+    ("persona", "allowed"),
+    [
+        ("rep_alice", True),
+        ("rep_amy", False),
+        ("rep_bob_other_team", False),
+        ("manager_maria", True),
+        ("manager_mike_other_team", False),
+        ("director_dora", True),
+        ("admin_ada", True),
+    ],
+)
+def test_who_may_open_alices_book(book, personas, persona, allowed):
+    alice = personas["rep_alice"]
+    if allowed:
+        assert rep_book_get(user=personas[persona], rep_id=alice.pk, today=TODAY).customers == 3
+    else:
+        with pytest.raises(Http404):
+            rep_book_get(user=personas[persona], rep_id=alice.pk, today=TODAY)
+
+
+@pytest.mark.parametrize("rep_id", ["x", None, -1, "99999"])
+def test_a_missing_or_malformed_rep_is_a_404(book, manager_maria, rep_id):
+    with pytest.raises(Http404):
+        rep_book_get(user=manager_maria, rep_id=rep_id, today=TODAY)
+
+
+def test_the_book_costs_the_same_queries_for_a_bigger_book(
+    book, manager_maria, rep_alice, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        rep_book_get(user=manager_maria, rep_id=rep_alice.pk, today=TODAY)
+    current = CustomerClasses.objects.filter(customer=book[0]).first().run
+    for i in range(20):
+        c = CustomerFactory(owner=rep_alice)
+        CustomerClasses.objects.create(
+            run=current, customer=c, lifecycle="new", value_tier="ordinary"
+        )
+        ClassChangeFactory(
+            customer=c, run=current, from_code="intent", to_code="new", as_of=days(i % 20)
+        )
+        TaskFactory(customer=c, due_on=days(i))
+    with django_assert_num_queries(len(small.captured_queries)):
+        bigger = rep_book_get(user=manager_maria, rep_id=rep_alice.pk, today=TODAY)
+    assert bigger.customers == 23
+
+
+def test_the_task_page_narrowed_to_one_rep(
+    client, book, manager_maria, rep_alice, rep_bob_other_team
+):
+    from django.urls import reverse
+
+    client.force_login(manager_maria)
+    url = reverse("strategies:tasks")
+    page = client.get(url, {"owner": rep_alice.pk}).content.decode()
+    assert "一号" in page
+    assert "四号" not in page  # amy's customer
+    assert "四号" in client.get(url).content.decode()  # the whole team without the filter
+    assert client.get(url, {"owner": rep_bob_other_team.pk}).status_code == 404
+    assert client.get(url, {"owner": "x"}).status_code == 404

@@ -6,7 +6,7 @@ from django.db import OperationalError
 from segmentation.models import ClassChange, Run, RunStatus
 
 from .services import pool_sweep, strategies_generate, tasks_mark_missed
-from .services.outcomes import playbook_outcomes_refresh
+from .services.outcomes import adherence_rollup_refresh, playbook_outcomes_refresh
 
 
 @shared_task(
@@ -32,6 +32,8 @@ def strategies_after_run(*, run_id: int) -> dict:
     pool = pool_sweep(as_of=as_of)
     # Figures describe the classes the product shows: a re-run of an older date leaves them.
     outcomes = playbook_outcomes_refresh(as_of=as_of) if run.is_current else None
+    if run.is_current:
+        adherence_rollup_refresh(as_of=as_of)
     return {
         "tasks_created": result.tasks_created,
         "tasks_closed": result.tasks_closed,

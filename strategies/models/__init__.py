@@ -1,4 +1,10 @@
-from .outcomes import OUTCOME_WINDOWS, PlaybookOutcome, PlaybookOutcomeRollup, StepsKept
+from .outcomes import (
+    OUTCOME_WINDOWS,
+    AdherenceRollup,
+    PlaybookOutcome,
+    PlaybookOutcomeRollup,
+    StepsKept,
+)
 from .playbooks import Playbook, PlaybookStep, ServiceLevel, StepKind, StrategySettings
 from .pool import PoolEvent, PoolEventKind
 from .tasks import OPEN_STATUSES, Enrollment, EnrollmentReason, Task, TaskKind, TaskStatus
@@ -6,6 +12,7 @@ from .tasks import OPEN_STATUSES, Enrollment, EnrollmentReason, Task, TaskKind, 
 __all__ = [
     "OPEN_STATUSES",
     "OUTCOME_WINDOWS",
+    "AdherenceRollup",
     "Enrollment",
     "EnrollmentReason",
     "Playbook",

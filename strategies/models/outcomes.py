@@ -93,3 +93,33 @@ class PlaybookOutcomeRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.window_days}d · {self.playbook_id} · {self.owner_id}"
+
+
+class AdherenceRollup(models.Model):
+    """Playbook tasks counted per week of their due date (0 = the seven days up to `as_of`),
+    owner, team and playbook, with their status as of the run: what the adherence dashboard
+    draws without reading millions of tasks. The live table (/strategies/adherence/) reads the
+    tasks themselves."""
+
+    as_of = models.DateField()
+    weeks_ago = models.PositiveSmallIntegerField()
+    owner_id = models.BigIntegerField(null=True)
+    team_id = models.BigIntegerField(null=True)
+    playbook_id = models.BigIntegerField(null=True)
+    due = models.PositiveIntegerField()
+    on_time = models.PositiveIntegerField()
+    late = models.PositiveIntegerField()
+    missed = models.PositiveIntegerField()
+    still_open = models.PositiveIntegerField()
+    not_applicable = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("adherence totals")
+        verbose_name_plural = _("adherence totals")
+        indexes = [
+            models.Index(fields=["team_id", "weeks_ago"], name="adherence_rollup_team_idx"),
+            models.Index(fields=["owner_id", "weeks_ago"], name="adherence_rollup_owner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weeks_ago}w · {self.owner_id} · {self.playbook_id}"

@@ -6,13 +6,14 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from segmentation.models import Run
-from strategies.services.outcomes import playbook_outcomes_refresh
+from strategies.services.outcomes import adherence_rollup_refresh, playbook_outcomes_refresh
 
 
 class Command(BaseCommand):
     help = (
-        "Recompute playbook effectiveness (who improved within 30/60/90 days, steps kept or "
-        "not) as of the current run's date or --as-of. Safe to repeat."
+        "Recompute the playbook dashboards' figures (effectiveness: who improved within "
+        "30/60/90 days, steps kept or not; adherence per week) as of the current run's date "
+        "or --as-of. Safe to repeat."
     )
 
     def add_arguments(self, parser):
@@ -34,3 +35,5 @@ class Command(BaseCommand):
             f"playbook outcomes as of {result.as_of}: {result.enrollments} enrollments, "
             f"{result.rollup_rows} summary rows in {result.seconds} s"
         )
+        rows = adherence_rollup_refresh(as_of=day)
+        self.stdout.write(f"adherence totals as of {day}: {rows} rows")

@@ -194,5 +194,11 @@ class Task(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def pool_notice_for_prospect(self) -> bool:
+        """A pool notice given because a prospect was never converted (not for lack of
+        contact): the note holds the sweep's reason (services.pool.PROSPECT_REASON)."""
+        return self.kind == TaskKind.POOL_NOTICE and self.note.startswith("prospect ")
+
+    @property
     def can_log_contact(self) -> bool:
         return self.kind in CONTACT_KINDS

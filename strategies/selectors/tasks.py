@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, Max, Min, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, Max, Min, OuterRef, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -15,7 +15,8 @@ from django.utils import timezone
 from customers.access import customers_visible_to
 from customers.models import ContactLog, Customer
 
-from ..models import OPEN_STATUSES, Enrollment, Playbook, Task
+from ..models import OPEN_STATUSES, Enrollment, Playbook, PoolEvent, PoolEventKind, Task
+from .contact import last_contact_subquery, touch_clock_starts
 
 if TYPE_CHECKING:
     from crm.models import User
@@ -121,9 +122,8 @@ def customer_next_action(*, user: User, customer: Customer, today: dt.date) -> N
     gap = min(intervals) if intervals else None
     touch_due = None
     if gap is not None:
-        start = min(e.started_on for e in enrollments)
-        base = max(start, last.date()) if last else start
-        touch_due = base + dt.timedelta(days=gap)
+        clock = touch_clock_starts([customer.pk]).get(customer.pk, today)
+        touch_due = clock + dt.timedelta(days=gap)
     overdue = touch_due is not None and touch_due < today
     return NextAction(task, enrollments, last, gap, touch_due, overdue)
 
@@ -133,7 +133,9 @@ def overdue_touch_for(
 ) -> list[Customer]:
     """Visible customers past the longest allowed gap between contacts of a playbook they
     follow (for a rep their own, for a manager the team's; `owner_id` narrows that to one
-    owner's customers), the longest overdue first.
+    owner's customers), the longest overdue first. "Last contact" is the one definition of
+    selectors.contact (a logged contact, a claim, else the customer's creation; a playbook's
+    start is not a contact).
 
     One query per distinct gap length among active playbooks (a handful): with the gap fixed
     the cutoff is a constant, so "no contact since the cutoff" is a NOT EXISTS on the
@@ -147,12 +149,7 @@ def overdue_touch_for(
         .values_list("max_interval_days", flat=True)
         .distinct()
     )
-    last_contact = (
-        ContactLog.objects.filter(customer_id=OuterRef("customer_id"))
-        .order_by("-occurred_at")
-        .values("occurred_at")[:1]
-    )
-    due: dict[int, dt.date] = {}
+    candidates: dict[int, int] = {}  # customer → smallest gap it must keep
     for gap in sorted(set(gaps)):
         cutoff = today - dt.timedelta(days=gap)
         since = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
@@ -162,22 +159,27 @@ def overdue_touch_for(
                 ended_on__isnull=True,
                 playbook__active=True,
                 playbook__max_interval_days=gap,
-                started_on__lt=cutoff,
+                customer__created_at__lt=since,
             )
             .exclude(Exists(ContactLog.objects.filter(
                 customer_id=OuterRef("customer_id"), occurred_at__gte=since
             )))
+            .exclude(Exists(PoolEvent.objects.filter(
+                customer_id=OuterRef("customer_id"), kind=PoolEventKind.CLAIM, on__gte=cutoff
+            )))
             .values("customer_id")
-            .annotate(started=Min("started_on"), last=Subquery(last_contact))
-            .order_by("last", "started")[:limit]
+            .annotate(clock=Coalesce(last_contact_subquery(), Min("customer__created_at")))
+            .order_by("clock", "customer_id")[:limit]
         )  # fmt: skip
         for row in rows:
-            base = row["started"]
-            if row["last"] is not None:
-                base = max(base, timezone.localdate(row["last"]))
-            when = base + dt.timedelta(days=gap)
-            if when < today:
-                due[row["customer_id"]] = min(due.get(row["customer_id"], when), when)
+            cid = row["customer_id"]
+            candidates[cid] = min(candidates.get(cid, gap), gap)
+    clocks = touch_clock_starts(candidates)
+    due: dict[int, dt.date] = {}
+    for cid, gap in candidates.items():
+        when = clocks[cid] + dt.timedelta(days=gap)
+        if when < today:
+            due[cid] = when
     late = sorted((d, cid) for cid, d in due.items())[:limit]
     customers = Customer.objects.select_related("owner").in_bulk([cid for _d, cid in late])
     out = []

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, Max, Min, OuterRef, Subquery
+from django.db.models import Exists, Max, Min, OuterRef
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,12 +33,16 @@ from ..models import (
     TaskKind,
     TaskStatus,
 )
+from ..selectors.contact import last_contact_subquery
 from .generate import BATCH, _chunks
 
 if TYPE_CHECKING:
     from crm.models import User
 
 PROSPECT_CLASSES = ("prospect", "intent")
+# Stored (untranslated) in PoolEvent.reason and the notice task's note; Task tells the two
+# kinds of notice apart by this prefix.
+PROSPECT_REASON = "prospect not converted in {days} days"
 
 
 @dataclass(frozen=True)
@@ -49,11 +53,10 @@ class PoolSweepResult:
 
 def _deadlines(as_of: dt.date, cfg: StrategySettings) -> dict[int, tuple[dt.date, str]]:
     """customer → (release date, reason) for every owned customer a rule applies to."""
-    last_contact = (
-        ContactLog.objects.filter(customer_id=OuterRef("customer_id"))
-        .order_by("-occurred_at")
-        .values("occurred_at")[:1]
-    )
+    # "Last contact" as selectors.contact defines it; the release clock additionally never
+    # starts before the playbook that asks for the contact (nobody loses a customer to a rule
+    # that did not apply to it yet), so a release notice always comes after overdue touch.
+    last_contact = last_contact_subquery()
     out: dict[int, tuple[dt.date, str]] = {}
     rows = (
         Enrollment.objects.filter(
@@ -63,7 +66,7 @@ def _deadlines(as_of: dt.date, cfg: StrategySettings) -> dict[int, tuple[dt.date
             customer__owner__isnull=False,
         )
         .values("customer_id", "playbook__max_interval_days", "playbook__release_after_days")
-        .annotate(started=Min("started_on"), last=Subquery(last_contact))
+        .annotate(started=Min("started_on"), last=last_contact)
     )
     for row in rows.iterator(chunk_size=BATCH):
         base = row["started"]
@@ -82,7 +85,7 @@ def _deadlines(as_of: dt.date, cfg: StrategySettings) -> dict[int, tuple[dt.date
         for cid, created in prospects.iterator(chunk_size=BATCH):
             when = timezone.localdate(created) + dt.timedelta(days=cfg.prospect_release_days)
             if cid not in out or when < out[cid][0]:
-                out[cid] = (when, f"prospect not converted in {cfg.prospect_release_days} days")
+                out[cid] = (when, PROSPECT_REASON.format(days=cfg.prospect_release_days))
     return out
 
 

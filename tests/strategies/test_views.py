@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from customers.models import ContactLog
+from customers.models import ContactLog, Customer
 from strategies.models import PoolEvent, StrategySettings, Task
 from tests.customers.factories import CustomerFactory
 from tests.strategies.factories import EnrollmentFactory, PlaybookFactory, StepFactory, TaskFactory
@@ -203,6 +203,9 @@ def test_home_shows_my_tasks_and_customer_page_the_next_action_with_why(
 def test_customer_page_flags_overdue_touch(client, rep_alice, alice_task):
     alice_task.enrollment.started_on = timezone.localdate() - dt.timedelta(days=15)
     alice_task.enrollment.save()
+    Customer.objects.filter(pk=alice_task.customer_id).update(
+        created_at=timezone.now() - dt.timedelta(days=400)
+    )
     client.force_login(rep_alice)
     html = client.get(reverse("customers:detail", args=[alice_task.customer_id])).content.decode()
     assert "tag-warn" in html
@@ -258,6 +261,7 @@ def test_overdue_touch_boundary_and_scope(no_library, rep_alice, rep_amy, manage
     never = CustomerFactory(owner=rep_amy, name="never")
     for c in (on_time, late, never):
         EnrollmentFactory(customer=c, playbook=pb, started_on=dt.date(2026, 1, 1))
+    Customer.objects.update(created_at=dt.datetime(2025, 6, 1, tzinfo=dt.UTC))
     # Contacted exactly 14 days ago: still in time; 15 days ago: overdue since yesterday.
     ContactLogFactory(customer=on_time, occurred_at=dt.datetime(2026, 5, 17, 4, tzinfo=dt.UTC))
     ContactLogFactory(customer=late, occurred_at=dt.datetime(2026, 5, 16, 4, tzinfo=dt.UTC))
@@ -266,3 +270,77 @@ def test_overdue_touch_boundary_and_scope(no_library, rep_alice, rep_amy, manage
     assert [(c.name, c.touch_due_on) for c in mine] == [("late", dt.date(2026, 5, 30))]
     team = overdue_touch_for(user=manager_maria, today=today)
     assert [c.name for c in team] == ["never", "late"]
+
+
+def test_first_day_overdue_touch_and_pool_notices_use_one_last_contact(
+    client, no_library, rep_alice
+):
+    """The first night starts every playbook today. Overdue touch counts from the last
+    contact (else the customer's creation), not from the playbook's start, so a customer
+    nobody spoke to for months is overdue at once; one contacted last week is not; a claim
+    from the pool restarts the clock. The customer page says the same as the task list."""
+    from strategies.selectors import customer_next_action, overdue_touch_for
+    from strategies.services import pool_sweep
+    from tests.customers.factories import ContactLogFactory
+
+    today = timezone.localdate()
+    pb = PlaybookFactory(max_interval_days=30, release_after_days=30)
+    silent = CustomerFactory(owner=rep_alice, name="silent")
+    recent = CustomerFactory(owner=rep_alice, name="recent")
+    claimed = CustomerFactory(owner=rep_alice, name="claimed")
+    brand_new = CustomerFactory(owner=rep_alice, name="brand-new")
+    for c in (silent, recent, claimed, brand_new):
+        EnrollmentFactory(customer=c, playbook=pb, started_on=today)
+    long_ago = timezone.now() - dt.timedelta(days=200)
+    Customer.objects.exclude(pk=brand_new.pk).update(created_at=long_ago)
+    ContactLogFactory(customer=silent, occurred_at=long_ago + dt.timedelta(days=10))
+    ContactLogFactory(customer=recent, occurred_at=timezone.now() - dt.timedelta(days=7))
+    PoolEvent.objects.create(
+        customer=claimed, kind="claim", user=rep_alice, on=today - dt.timedelta(days=2)
+    )
+
+    late = overdue_touch_for(user=rep_alice, today=today)
+    assert [c.name for c in late] == ["silent"]
+    last = timezone.localdate(long_ago + dt.timedelta(days=10))
+    assert late[0].touch_due_on == last + dt.timedelta(days=30)
+    for customer, overdue in ((silent, True), (recent, False), (claimed, False)):
+        action = customer_next_action(user=rep_alice, customer=customer, today=today)
+        assert action.overdue_touch is overdue, customer.name
+    client.force_login(rep_alice)
+    html = client.get(reverse("strategies:tasks")).content.decode()
+    assert "silent" in html
+    assert "所有客户都已按时联系" not in html
+
+    # The pool never releases for a rule that did not apply yet: its clock starts no earlier
+    # than the playbook, so on the first night nobody is warned for lack of contact.
+    assert pool_sweep(as_of=today).noticed == 0
+
+
+def test_prospect_pool_notice_does_not_claim_there_was_no_recent_contact(
+    client, no_library, rep_alice
+):
+    from segmentation.models import CustomerClasses, RuleSet, Run
+    from strategies.services import pool_sweep
+    from tests.customers.factories import ContactLogFactory
+
+    StrategySettings.objects.update(prospect_release_days=180, pool_notice_days=7)
+    prospect = CustomerFactory(owner=rep_alice, name="slow-prospect")
+    Customer.objects.filter(pk=prospect.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=400)
+    )
+    ContactLogFactory(customer=prospect, occurred_at=timezone.now() - dt.timedelta(days=1))
+    run = Run.objects.create(
+        as_of=timezone.localdate(),
+        rule_set=RuleSet.objects.get(is_active=True),
+        status="succeeded",
+        is_current=True,
+    )
+    CustomerClasses.objects.create(run=run, customer=prospect, lifecycle="prospect")
+    assert pool_sweep(as_of=timezone.localdate()).noticed == 1
+    notice = Task.objects.get(customer=prospect, kind="pool_notice")
+    assert notice.pool_notice_for_prospect
+    client.force_login(rep_alice)
+    html = client.get(reverse("strategies:tasks")).content.decode()
+    assert f'id="task-{notice.pk}"' in html
+    assert "仍是潜在客户" in html
+    assert "近期未联系" not in html

@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 from django.http import Http404
 
+from customers.models import Customer
 from segmentation.models import CustomerClasses
 from strategies.selectors.rep_book import rep_book_get
-from tests.customers.factories import CustomerFactory
+from tests.customers.factories import ContactLogFactory, CustomerFactory
 from tests.strategies.factories import (
     ClassChangeFactory,
     EnrollmentFactory,
@@ -62,6 +63,11 @@ def book(no_library, rep_alice, rep_amy):
     pb = PlaybookFactory(max_interval_days=30)
     EnrollmentFactory(customer=c1, playbook=pb, started_on=days(60))  # never contacted
     EnrollmentFactory(customer=c2, playbook=pb, started_on=days(10))  # gap not yet passed
+    # Overdue touch counts from the last contact, else the customer's creation.
+    Customer.objects.filter(pk__in=[c1.pk, c2.pk, c3.pk, c4.pk]).update(
+        created_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    )
+    ContactLogFactory(customer=c2, occurred_at=dt.datetime.combine(days(10), dt.time(9), dt.UTC))
     return c1, c2, c3, c4
 
 

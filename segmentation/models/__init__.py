@@ -1,3 +1,4 @@
+from .aggregates import ClassAggregate, ParetoCurve, TransitionAggregate
 from .choices import (
     CLASS_CHOICES,
     CLASS_ORDER,
@@ -23,13 +24,16 @@ __all__ = [
     "METRIC_FIELDS",
     "UNCLASSIFIED",
     "WHY_FIELDS",
+    "ClassAggregate",
     "ClassChange",
     "ClassPin",
     "CustomerClasses",
     "Dimension",
+    "ParetoCurve",
     "RuleSet",
     "Run",
     "RunStatus",
+    "TransitionAggregate",
     "ValueBasis",
     "ValueMethod",
     "better_classes",

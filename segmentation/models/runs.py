@@ -175,6 +175,26 @@ class CustomerClasses(models.Model):
             # The customer list filters by the current run's lifecycle and value tier most.
             models.Index(fields=["run", "lifecycle"], name="classes_run_lifecycle_idx"),
             models.Index(fields=["run", "value_tier"], name="classes_run_value_idx"),
+            # Dashboards' risk lists: "flagged, by value at risk, top 50" walks these partial
+            # indexes (only flagged rows with a value, so the bulk write barely pays for them).
+            models.Index(
+                "run",
+                models.F("revenue_window").desc(),
+                condition=Q(churn_warning="yes", revenue_window__isnull=False),
+                name="classes_churn_value_idx",
+            ),
+            models.Index(
+                "run",
+                models.F("overdue_amount").desc(),
+                condition=Q(payment_risk="yes", overdue_amount__isnull=False),
+                name="classes_payment_overdue_idx",
+            ),
+            models.Index(
+                "run",
+                models.F("revenue_window").desc(),
+                condition=Q(problem_customer="yes", revenue_window__isnull=False),
+                name="classes_problem_value_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -30,6 +30,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from segmentation.aggregates import aggregates_write
 from segmentation.classifiers import (
     CUT_COLUMNS,
     apply_dwell,
@@ -295,6 +296,10 @@ def _run_execute(run: Run, *, partition_size: int, progress: ProgressCallback | 
         _beat(run, partitions_done=run.partitions_done + 1)
         if progress:
             progress(run.partitions_done, total_steps, "classify")
+
+    _beat(run, phase="aggregates")
+    for step, seconds in aggregates_write(run).items():
+        timings[step] += seconds
 
     clock = time.perf_counter()
     with transaction.atomic():

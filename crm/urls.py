@@ -26,6 +26,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("strategies/", include("strategies.urls")),
     path("segmentation/", include("segmentation.urls")),
+    path("dashboards/", include("dashboards.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -11,6 +11,9 @@ LIST_FILTER_DIMENSIONS = (
     "value_potential",
     "frequency",
     "rfm_segment",
+    # The RFM grid on the dashboards drills into one R × F cell.
+    "rfm_r",
+    "rfm_f",
     "churn_warning",
     "payment_risk",
     "problem_customer",
@@ -36,6 +39,17 @@ class SegmentationConfig(AppConfig):
 
         register_insight_panel("segmentation/partials/_customer_classes.html")
         register_export_columns("segmentation", headers=EXPORT_HEADERS, fetch=classes_for_export)
+        register_customer_filter(
+            "active",
+            django_filters.ChoiceFilter(
+                choices=[("yes", _("New, repeat or loyal"))],
+                label=_("Active customers"),
+                method=_active_filter,
+            ),
+        )
+        from .filters import MovedFilter
+
+        register_customer_filter("moved", MovedFilter(label=_("Moved between classes")))
         for dim in LIST_FILTER_DIMENSIONS:
             register_customer_filter(
                 dim,
@@ -54,3 +68,22 @@ def _class_filter(dimension: str):
         return customers_in_class(queryset, dimension=dimension, code=value) if value else queryset
 
     return filter_by_class
+
+
+# Lifecycle classes that count as an active (buying) customer on the dashboards' headline.
+ACTIVE_LIFECYCLES = ("new", "repeat", "loyal")
+
+
+def _active_filter(queryset, name, value):
+    if value != "yes":
+        return queryset
+    from .models import CustomerClasses
+    from .selectors import run_current
+
+    run = run_current()
+    if run is None:
+        return queryset.none()
+    ids = CustomerClasses.objects.filter(run=run, lifecycle__in=ACTIVE_LIFECYCLES).values(
+        "customer_id"
+    )
+    return queryset.filter(pk__in=ids)

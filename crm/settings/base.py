@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "customers",
     "segmentation",
     "strategies",
+    "dashboards",
 ]
 
 MIDDLEWARE = [

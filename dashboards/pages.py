@@ -1,0 +1,7 @@
+"""The dashboards' sub-navigation: (url name, label). Append new pages here."""
+
+from django.utils.translation import gettext_lazy as _
+
+PAGES: list[tuple[str, object]] = [
+    ("dashboards:overview", _("Overview")),
+]

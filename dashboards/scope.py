@@ -1,0 +1,202 @@
+"""What a dashboard shows: the user's access scope (customers/access.py rules) narrowed by the
+filter bar, and how to read the per-run aggregates for it.
+
+Access rules, the same as customers.access.customers_visible_to: a rep sees their own book, a
+manager their team, a director or admin everyone; an unknown role or a manager without a team
+sees nothing (fail closed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django import forms
+from django.db.models import Count, QuerySet, Sum
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import CompanySize, CustomerKind, Industry, Region
+from customers.selectors import teams_visible_to, users_assignable_by
+from segmentation.models import ClassAggregate, CustomerClasses, Run
+from segmentation.models.aggregates import (
+    AGGREGATE_SUMS,
+    ATTRIBUTES,
+    GRAIN_ALL,
+    GRAIN_ATTRS,
+    GRAIN_OWNER,
+    GRAIN_TEAM,
+    PAIR_DIMENSIONS,
+    PAIR_SEPARATOR,
+)
+
+
+def _choices(enum) -> list[tuple[str, str]]:
+    return [("", _("All")), *enum.choices]
+
+
+class DashboardFilterForm(forms.Form):
+    """The filter bar. Querysets are scoped to the user: a manager only picks own team's reps,
+    a director/admin any team and rep, a rep neither (their own book)."""
+
+    team = forms.ModelChoiceField(queryset=None, required=False, label=_("Team"))
+    owner = forms.ModelChoiceField(queryset=None, required=False, label=_("Rep"))
+    industry = forms.ChoiceField(choices=_choices(Industry), required=False, label=_("Industry"))
+    region = forms.ChoiceField(choices=_choices(Region), required=False, label=_("Region"))
+    size = forms.ChoiceField(choices=_choices(CompanySize), required=False, label=_("Size"))
+    kind = forms.ChoiceField(choices=_choices(CustomerKind), required=False, label=_("Type"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams_visible_to(user=user).order_by("name")
+        self.fields["team"].empty_label = _("All")
+        self.fields["owner"].queryset = users_assignable_by(user=user)
+        self.fields["owner"].empty_label = _("All")
+        if user.is_rep or not (user.is_manager or user.is_crm_admin):
+            del self.fields["team"]
+            del self.fields["owner"]
+        elif not user.sees_all_teams:
+            del self.fields["team"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """`nothing`: the user may see no customer. team_id / owner_id: the customers' team and
+    owner (from access or filter). attrs: attribute filters (industry, region, size, kind)."""
+
+    nothing: bool = False
+    team_id: int | None = None
+    owner_id: int | None = None
+    attrs: dict[str, str] = field(default_factory=dict)
+    # The filter values the user chose (for the customer-list links and exports).
+    chosen: dict[str, str] = field(default_factory=dict)
+    is_rep_book: bool = False
+
+    @property
+    def grain(self) -> str | None:
+        """The aggregate grain that answers this scope; None = read the run's rows (owner +
+        attribute filters, only the current run and its baseline keep them)."""
+        if self.attrs:
+            return None if self.owner_id else GRAIN_ATTRS
+        if self.owner_id:
+            return GRAIN_OWNER
+        if self.team_id:
+            return GRAIN_TEAM
+        return GRAIN_ALL
+
+    def aggregate_filter(self, model=ClassAggregate, *, run: Run | int) -> QuerySet:
+        """Rows of `model` (ClassAggregate / TransitionAggregate / ParetoCurve) for this scope
+        and run; the caller groups and sums. Never mixes grains."""
+        grain = self.grain
+        if self.nothing or grain is None:
+            return model.objects.none()
+        qs = model.objects.filter(run=run, grain=grain)
+        if self.team_id:
+            qs = qs.filter(team_id=self.team_id)
+        if self.owner_id:
+            qs = qs.filter(owner_id=self.owner_id)
+        if self.attrs:
+            qs = qs.filter(**self.attrs)
+        return qs
+
+    def class_rows_live(self, *, run: Run | int, dimensions) -> list[dict]:
+        """(dimension, code, customers, sums) straight from the run's CustomerClasses rows:
+        the rep + attribute filter case (a rep's book is a few thousand rows, reached through
+        the customers' owner index). Empty for runs whose rows retention removed."""
+        if self.nothing:
+            return []
+        qs = CustomerClasses.objects.filter(run=run, customer__owner_id=self.owner_id)
+        if self.team_id:
+            qs = qs.filter(customer__team_id=self.team_id)
+        qs = qs.filter(**{f"customer__{k}": v for k, v in self.attrs.items()})
+        out: list[dict] = []
+        sums = {s: Sum(s) for s in AGGREGATE_SUMS}
+        # One grouped query per dimension; dimensions are a fixed list (≤ 15), not data.
+        for dim in dimensions:
+            if dim in PAIR_DIMENSIONS:
+                a, b = PAIR_DIMENSIONS[dim]
+                for row in qs.values(a, b).annotate(customers=Count("pk"), **sums).order_by():
+                    out.append(
+                        {
+                            "dimension": dim,
+                            "code": f"{row.pop(a)}{PAIR_SEPARATOR}{row.pop(b)}",
+                            **row,
+                        }
+                    )
+            else:
+                for row in qs.values(dim).annotate(customers=Count("pk"), **sums).order_by():
+                    out.append({"dimension": dim, "code": row.pop(dim), **row})
+        return out
+
+    def class_rows(self, *, run: Run | int | None, dimensions) -> list[dict]:
+        """[{dimension, code, customers, revenue_window, …}] for this scope in `run`: one
+        aggregate query (or the live path, see class_rows_live)."""
+        if run is None or self.nothing:
+            return []
+        dimensions = list(dimensions)
+        if self.grain is None:
+            return self.class_rows_live(run=run, dimensions=dimensions)
+        return list(
+            self.aggregate_filter(run=run)
+            .filter(dimension__in=dimensions)
+            .values("dimension", "code")
+            .annotate(customers=Sum("customers"), **{s: Sum(s) for s in AGGREGATE_SUMS})
+            .order_by()
+        )
+
+    def customers_url(self, **classes: str) -> str:
+        """The customer list filtered by this scope's chosen filters and the given class
+        filters (e.g. lifecycle="dormant", moved="…")."""
+        params = {**self.chosen, **{k: v for k, v in classes.items() if v not in (None, "")}}
+        base = reverse("customers:list")
+        return f"{base}?{urlencode(params)}" if params else base
+
+    def query(self) -> str:
+        return urlencode(self.chosen)
+
+
+def scope_from_request(request) -> tuple[Scope, DashboardFilterForm]:
+    """The scope of `request.user` narrowed by the filter bar (GET). An invalid filter value
+    (e.g. a rep of another team) is reported by the form and ignored."""
+    user = request.user
+    form = DashboardFilterForm(request.GET or None, user=user)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Scope(nothing=True), form
+    chosen: dict[str, str] = {}
+    attrs = {a: data[a] for a in ATTRIBUTES if data.get(a)}
+    chosen.update(attrs)
+    if user.is_rep:
+        return Scope(owner_id=user.pk, attrs=attrs, chosen=chosen, is_rep_book=True), form
+    if user.sees_all_teams:
+        team = data.get("team")
+        owner = data.get("owner")
+        if team:
+            chosen["team"] = str(team.pk)
+        if owner:
+            chosen["owner"] = str(owner.pk)
+        return (
+            Scope(
+                team_id=team.pk if team else None,
+                owner_id=owner.pk if owner else None,
+                attrs=attrs,
+                chosen=chosen,
+            ),
+            form,
+        )
+    if user.is_manager and user.team_id:
+        owner = data.get("owner")
+        if owner:
+            chosen["owner"] = str(owner.pk)
+        return (
+            Scope(
+                team_id=user.team_id,
+                owner_id=owner.pk if owner else None,
+                attrs=attrs,
+                chosen=chosen,
+            ),
+            form,
+        )
+    return Scope(nothing=True), form
+
+
+__all__ = ["DashboardFilterForm", "Scope", "scope_from_request"]

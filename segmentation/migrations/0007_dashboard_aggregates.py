@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0004_transaction_fewer_indexes'),
-        ('segmentation', '0005_ruleset_prediction_options'),
+        ('segmentation', '0006_ruleset_churn_trend_min_orders'),
     ]
 
     operations = [

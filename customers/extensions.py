@@ -69,3 +69,17 @@ def register_export_columns(name: str, *, headers: Iterable[str], fetch) -> None
 
 def export_columns() -> list[ExportColumns]:
     return list(_export_columns.values())
+
+
+# Called by the demo flush (seed_demo --flush) before the customer records go: higher layers
+# delete what they derived from customers (classes, runs, …) so no stale row outlives them.
+_flush_hooks: list[Callable[[], None]] = []
+
+
+def register_customer_data_flush(hook: Callable[[], None]) -> None:
+    if hook not in _flush_hooks:
+        _flush_hooks.append(hook)
+
+
+def customer_data_flush_hooks() -> list[Callable[[], None]]:
+    return list(_flush_hooks)

@@ -29,6 +29,7 @@ class SegmentationConfig(AppConfig):
         import django_filters
 
         from customers.extensions import (
+            register_customer_data_flush,
             register_customer_filter,
             register_export_columns,
             register_insight_panel,
@@ -36,8 +37,10 @@ class SegmentationConfig(AppConfig):
 
         from .models import CLASS_CHOICES, Dimension
         from .selectors import EXPORT_HEADERS, classes_for_export
+        from .services.flush import segmentation_data_flush
 
         register_insight_panel("segmentation/partials/_customer_classes.html")
+        register_customer_data_flush(segmentation_data_flush)
         register_export_columns("segmentation", headers=EXPORT_HEADERS, fetch=classes_for_export)
         register_customer_filter(
             "active",

@@ -37,6 +37,7 @@ from customers.models import (
     Transaction,
 )
 
+from ..extensions import customer_data_flush_hooks
 from .catalog import catalog_ensure
 from .gen_activity import (
     cases_generate,
@@ -73,7 +74,10 @@ class SeedReport:
 
 
 def demo_data_flush() -> None:
-    """Delete every customer record (and, on PostgreSQL, whatever references them)."""
+    """Delete every customer record, what references them, and (through the registered
+    flush hooks) what higher layers derived from them: classes, runs."""
+    for hook in customer_data_flush_hooks():
+        hook()
     if connection.vendor == "postgresql":
         tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in MODELS)
         with connection.cursor() as cursor:

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.urls import reverse
+from django.utils import timezone
 
 from crm.models import Role, User
 from customers.access import customers_visible_to
@@ -374,3 +375,39 @@ def test_postgres_copy_path_loads_the_same_data_and_restores_the_schema(monkeypa
     _seed(flush=True)
     assert every_row() == binary
     assert _fingerprint() == fingerprint
+
+
+def test_flush_also_removes_the_segmentation_results_of_the_old_customers(admin_ada):
+    """Class rows and class changes point at customers without a database constraint: the
+    flush must delete them (and the runs) itself, so nothing stale outlives the customers."""
+    from segmentation.models import ClassChange, ClassPin, CustomerClasses, Run
+    from segmentation.services import class_pin_set, segmentation_run
+
+    _seed()
+    segmentation_run(as_of=AS_OF)
+    segmentation_run(as_of=AS_OF + dt.timedelta(days=1))
+    assert CustomerClasses.objects.count() == 2 * N
+    customer = Customer.objects.order_by("pk").first()
+    class_pin_set(
+        actor=admin_ada,
+        customer_id=customer.pk,
+        dimension="lifecycle",
+        code="loyal",
+        reason="test",
+        expires_on=timezone.localdate() + dt.timedelta(days=30),
+    )
+    assert ClassPin.objects.exists()
+
+    _seed(flush=True, seed=8)
+
+    assert not Run.objects.exists()
+    assert not CustomerClasses.objects.exists()
+    assert not ClassChange.objects.exists()
+    assert not ClassPin.objects.exists()
+    # The same day classifies again from scratch, for the new customers only.
+    again = segmentation_run(as_of=AS_OF)
+    assert again.is_current
+    assert Run.objects.count() == 1
+    assert set(CustomerClasses.objects.values_list("customer_id", flat=True)) == set(
+        Customer.objects.values_list("pk", flat=True)
+    )

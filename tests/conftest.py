@@ -87,11 +87,12 @@ def _service_markers(request):
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker):
+def _celery_worker_session(django_db_setup, django_db_blocker):
     """A real `celery worker` subprocess on its own queue, reading the test database.
 
     The queue name is unique per test session so parallel test runs on one Redis never take
-    each other's tasks. Yields the Popen; the worker is stopped at the end of the session."""
+    each other's tasks. Yields (Popen, queue, node); the worker stops at the end of the session.
+    Tests use `celery_worker_process`, which routes tasks to it only for their own duration."""
     from django.conf import settings
     from django.db import connection
 
@@ -135,22 +136,60 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         cwd=REPO,
         env=env,
     )
-    old = (app.conf.task_always_eager, app.conf.task_default_queue)
-    app.conf.task_always_eager = False
-    app.conf.task_default_queue = queue
     try:
         deadline = time.monotonic() + 60
         while not app.control.ping(timeout=1, destination=[node]):
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("the Celery worker did not start", pytrace=False)
-        yield proc
+        yield proc, queue, node
     finally:
-        app.conf.task_always_eager, app.conf.task_default_queue = old
         proc.terminate()
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def celery_worker_process(_celery_worker_session):
+    """The real worker, with tasks sent to it (not run eagerly) during this test only.
+
+    Switching eager mode off for the rest of the session would let later tests' tasks (e.g. the
+    post-run hooks) run on the worker while their teardown flushes the tables: deadlocks and
+    tests that pass or fail by timing."""
+    from crm.celery import app
+
+    proc, queue, node = _celery_worker_session
+    old = (app.conf.task_always_eager, app.conf.task_default_queue)
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+    try:
+        yield proc
+    finally:
+        app.conf.task_always_eager, app.conf.task_default_queue = old
+        _celery_worker_drain(app, queue=queue, node=node)
+
+
+def _celery_worker_drain(app, *, queue: str, node: str, timeout: float = 120) -> None:
+    """Waits until the worker has nothing running or queued (follow-up tasks a test's task
+    enqueued, such as the post-run hooks), so the test's teardown never flushes tables under a
+    task that is still writing."""
+    from amqp.exceptions import ChannelError
+    from kombu.exceptions import OperationalError as KombuError
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with app.connection_for_write() as conn:
+                queued = conn.default_channel.queue_declare(queue=queue, passive=True).message_count
+        except (ChannelError, KombuError):
+            queued = 0  # the broker drops an empty queue: nothing is waiting
+        inspect = app.control.inspect(destination=[node], timeout=1)
+        busy = any((inspect.active() or {}).values()) or any((inspect.reserved() or {}).values())
+        if not busy and not queued:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"the Celery worker {node} was still busy {timeout:.0f} s after the test")
 
 
 @pytest.fixture

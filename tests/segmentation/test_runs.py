@@ -149,7 +149,7 @@ def test_only_one_run_at_a_time(book):
 
 
 @pytest.mark.needs_postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_postgres_advisory_lock_blocks_a_second_run(book):
     import psycopg2
     from django.db import connection
@@ -415,7 +415,7 @@ def test_customer_export_gains_one_column_per_dimension(book):
 
 
 @pytest.mark.needs_worker
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_nightly_task_runs_on_a_real_worker(celery_worker_process, book):
     from segmentation.tasks import segmentation_run_task
 

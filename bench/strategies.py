@@ -12,11 +12,22 @@ library (lifecycle, value tier, value × potential, frequency, risk flags) for a
 the priority ranking and the cap on open tasks are exercised. Then times
 `strategies_generate` (first pass), the same run again (idempotent: creates nothing), and the
 exit pass of a second run. Target: the first pass in at most 60 s. Rows from an earlier
-run of the benchmark are deleted first (customer codes start with SBENCH-)."""
+run of the benchmark are deleted first (customer codes start with SBENCH-).
+
+`--first-night` instead measures the first night's backfill on a copy of the 1M demo
+database (it deletes every enrollment, task and pool event of the copy, then enrols every
+customer of the earliest run as the post-run hook does), printing wall time and the peak
+memory of the process:
+
+    createdb -h 127.0.0.1 -U postgres -T crm_bench crm_bench_strat
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_bench_strat \\
+        .venv/bin/python bench/strategies.py --first-night
+    dropdb -h 127.0.0.1 -U postgres crm_bench_strat"""
 
 import argparse
 import datetime as dt
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -43,6 +54,12 @@ ENTRIES = [
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--changes", type=int, default=100_000)
+    parser.add_argument(
+        "--first-night",
+        action="store_true",
+        help="time the backfill of the earliest run on a COPY of the demo database",
+    )
+    parser.add_argument("--range-size", type=int, default=None, help="customer ids per range")
     args = parser.parse_args()
 
     import django
@@ -65,6 +82,9 @@ def main() -> None:
     from strategies.services import strategies_generate
 
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
+    if args.first_night:
+        first_night(args.range_size)
+        return
 
     old = Customer.objects.filter(external_code__startswith="SBENCH-")
     Task.objects.filter(customer__in=old).delete()
@@ -156,6 +176,37 @@ def main() -> None:
         f"exit pass ({len(changes) // 2:,} leave their class): {time.perf_counter() - t0:.1f} s"
         f" — {exit_pass.ended:,} enrollments ended, {exit_pass.tasks_closed:,} tasks closed "
         f"as not applicable, {exit_pass.tasks_created:,} new tasks"
+    )
+
+
+def first_night(range_size: int | None) -> None:
+    from django.db import connection
+
+    from segmentation.models import CustomerClasses, Run
+    from strategies.models import Enrollment, PoolEvent, Task
+    from strategies.services import strategies_generate
+
+    if connection.settings_dict["NAME"] == "crm_bench":
+        sys.exit("--first-night deletes every task: run it on a copy, never on crm_bench")
+    run = Run.objects.filter(status="succeeded").order_by("as_of").first()
+    if run is None:
+        sys.exit("no succeeded run to backfill")
+    tables = ", ".join(m._meta.db_table for m in (Task, Enrollment, PoolEvent))
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {tables} CASCADE")
+    customers = CustomerClasses.objects.filter(run=run).count()
+    print(f"first night: run {run.pk} as of {run.as_of}, {customers:,} customers")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    kwargs = {"range_size": range_size} if range_size else {}
+    result = strategies_generate(run_id=run.pk, backfill=True, **kwargs)
+    took = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        f"backfill: {took:.1f} s — {result.enrolled:,} enrollments, "
+        f"{result.tasks_created:,} tasks, {result.tasks_capped:,} steps capped; "
+        f"peak RSS {peak / 1024:,.0f} MB (before: {before / 1024:,.0f} MB); "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 BATCH = 5000
 # A first run spreads the whole book's first steps over at most four weeks (see `stagger`).
 BACKFILL_SPREAD_MAX_DAYS = 28
+# Customer ids generated per range: bounds the rows held in memory (about 100 MB per range
+# for a first night's enrollments, candidates and open tasks).
+CUSTOMER_RANGE = 50_000
 
 # pg_advisory_xact_lock key of task generation; must differ from segmentation's LockKey
 # values (720_001…) and never be renumbered.
@@ -108,18 +111,38 @@ def _end_leavers(run: Run, by_class: dict[tuple[str, str], list[Playbook]]) -> t
 
 
 def _entries(
-    run: Run, by_class: dict[tuple[str, str], list[Playbook]], *, backfill: bool
+    run: Run,
+    by_class: dict[tuple[str, str], list[Playbook]],
+    *,
+    backfill: bool,
+    lo: int,
+    hi: int,
 ) -> Iterator[tuple[int, str, str, int | None]]:
-    """(customer, dimension, class, owner) of every customer that entered a class with a
-    playbook in `run` — or, for a backfill, every customer in such a class."""
+    """(customer, dimension, class, owner) of every customer with lo <= id < hi that entered
+    a class with a playbook in `run` — or, for a backfill, every such customer in the class."""
     for dim, code in by_class:
         if backfill:
             qs = CustomerClasses.objects.filter(run=run, **{dim: code})
         else:
             qs = ClassChange.objects.filter(run=run, dimension=dim, to_code=code)
-        rows = qs.filter(customer__isnull=False).values_list("customer_id", "customer__owner_id")
+        rows = qs.filter(
+            customer_id__gte=lo, customer_id__lt=hi, customer__isnull=False
+        ).values_list("customer_id", "customer__owner_id")
         for customer_id, owner_id in rows.iterator(chunk_size=BATCH):
             yield customer_id, dim, code, owner_id
+
+
+def _customer_ranges(run: Run, *, backfill: bool, size: int) -> Iterator[tuple[int, int]]:
+    """[lo, hi) ranges of customer ids covering the run's class rows (backfill) or class
+    changes: each range is generated on its own, so memory stays bounded by `size`."""
+    source = (
+        CustomerClasses.objects.filter(run=run) if backfill else ClassChange.objects.filter(run=run)
+    )
+    bounds = source.aggregate(lo=Min("customer_id"), hi=Max("customer_id"))
+    if bounds["lo"] is None:
+        return
+    for lo in range(bounds["lo"], bounds["hi"] + 1, size):
+        yield lo, lo + size
 
 
 def _insert(model, columns: list[str], rows: list[tuple], *, text: tuple[str, ...] = ()) -> int:
@@ -164,7 +187,9 @@ def _lock() -> None:
 
 
 @transaction.atomic
-def strategies_generate(*, run_id: int, backfill: bool = False) -> GenerateResult:
+def strategies_generate(
+    *, run_id: int, backfill: bool = False, range_size: int = CUSTOMER_RANGE
+) -> GenerateResult:
     """Turns the class changes of a succeeded run into enrollments and tasks (see module doc).
 
     Conflicts: a customer's candidate tasks and its open ones are ranked together by playbook
@@ -173,12 +198,15 @@ def strategies_generate(*, run_id: int, backfill: bool = False) -> GenerateResul
     and counted on their enrollment (`tasks_capped`).
 
     `backfill` enrols every customer currently in a class (for the first run, which has no
-    changes, or a newly added playbook)."""
+    changes, or a newly added playbook).
+
+    Everything after the exits is decided per customer, so it runs per range of
+    `range_size` customer ids: a first night over a million customers holds one range's
+    rows in memory at a time, not every enrollment and candidate of the book."""
     _lock()
     run = Run.objects.get(pk=run_id)
     if run.status != RunStatus.SUCCEEDED:
         raise ValueError(f"run {run_id} has not succeeded ({run.status})")
-    as_of = run.as_of
     cap = StrategySettings.load().max_open_tasks
     by_class = _playbooks_by_class()
 
@@ -186,17 +214,54 @@ def strategies_generate(*, run_id: int, backfill: bool = False) -> GenerateResul
     ended, closed = (0, 0) if backfill else _end_leavers(run, by_class)
     log.info("strategies run %s: exits in %.1f s", run.pk, time.perf_counter() - t0)
 
-    entries = list(_entries(run, by_class, backfill=backfill))
+    totals: dict[str, int] = defaultdict(int)
+    for lo, hi in _customer_ranges(run, backfill=backfill, size=range_size):
+        for key, value in _generate_range(
+            run, by_class, backfill=backfill, cap=cap, lo=lo, hi=hi
+        ).items():
+            totals[key] += value
+        log.info(
+            "strategies run %s: customers below %s done at %.1f s",
+            run.pk,
+            hi,
+            time.perf_counter() - t0,
+        )
+    result = GenerateResult(
+        run_id=run.pk,
+        enrolled=totals["enrolled"],
+        ended=ended,
+        tasks_created=totals["created"],
+        tasks_closed=closed,
+        tasks_displaced=totals["displaced"],
+        tasks_capped=totals["capped"],
+    )
+    log.info("strategies for run %s: %s", run.pk, result)
+    return result
+
+
+def _generate_range(
+    run: Run,
+    by_class: dict[tuple[str, str], list[Playbook]],
+    *,
+    backfill: bool,
+    cap: int,
+    lo: int,
+    hi: int,
+) -> dict[str, int]:
+    """Enrollments and tasks for the customers with lo <= id < hi (see strategies_generate)."""
+    as_of = run.as_of
+    in_range = Q(customer_id__gte=lo, customer_id__lt=hi)
+    entries = list(_entries(run, by_class, backfill=backfill, lo=lo, hi=hi))
+    if not entries:
+        return {}
     customer_ids = sorted({e[0] for e in entries})
     pins = _pins(run, customer_ids)
     owners = {e[0]: e[3] for e in entries}
-    already_open: set[tuple[int, int]] = set()
-    for chunk in _chunks(customer_ids):
-        already_open.update(
-            Enrollment.objects.filter(customer_id__in=chunk, ended_on__isnull=True).values_list(
-                "customer_id", "playbook_id"
-            )
+    already_open: set[tuple[int, int]] = set(
+        Enrollment.objects.filter(in_range, ended_on__isnull=True).values_list(
+            "customer_id", "playbook_id"
         )
+    )
     reason = EnrollmentReason.BACKFILL if backfill else EnrollmentReason.ENTERED
     enrol_rows = []
     for cid, dim, code, _owner in entries:
@@ -209,6 +274,7 @@ def strategies_generate(*, run_id: int, backfill: bool = False) -> GenerateResul
                 (cid, pb.pk, EnrollmentReason.PIN.value if pin_reason is not None else reason.value,
                  (pin_reason or "")[:300], run.pk, as_of, 0)
             )  # fmt: skip
+    del entries, already_open
     enrolled = _insert(
         Enrollment,
         ["customer_id", "playbook_id", "reason", "pin_reason", "run_id", "started_on",
@@ -216,8 +282,7 @@ def strategies_generate(*, run_id: int, backfill: bool = False) -> GenerateResul
         enrol_rows,
         text=("reason", "pin_reason"),
     )  # fmt: skip
-
-    log.info("strategies run %s: enrollments at %.1f s", run.pk, time.perf_counter() - t0)
+    del enrol_rows
 
     def stagger(customer_id: int, playbook: Playbook) -> int:
         """Days a backfilled enrollment's steps are pushed back. A first run enrols the whole
@@ -230,36 +295,40 @@ def strategies_generate(*, run_id: int, backfill: bool = False) -> GenerateResul
 
     # Candidate tasks: every step of this run's open enrollments not yet on a list.
     playbooks = {pb.pk: pb for pbs in by_class.values() for pb in pbs}
+    steps = {pk: list(pb.steps.all()) for pk, pb in playbooks.items()}
     existing_pairs = set(
-        Task.objects.filter(enrollment__run_id=run.pk).values_list("enrollment_id", "step_id")
+        Task.objects.filter(in_range, enrollment__run_id=run.pk).values_list(
+            "enrollment_id", "step_id"
+        )
     )
     # A candidate is (rank key, row); the key (-priority, due date, playbook, step order)
     # sorts the most urgent first.
     candidates: dict[int, list[tuple[tuple, tuple]]] = defaultdict(list)
-    for enr_id, cid, pb_id in Enrollment.objects.filter(
-        run_id=run.pk, ended_on__isnull=True
-    ).values_list("id", "customer_id", "playbook_id"):
+    for enr_id, cid, pb_id in (
+        Enrollment.objects.filter(in_range, run_id=run.pk, ended_on__isnull=True)
+        .values_list("id", "customer_id", "playbook_id")
+        .iterator(chunk_size=BATCH)
+    ):
         pb = playbooks.get(pb_id)
         if pb is None:
             continue
-        for step in pb.steps.all():
+        for step in steps[pb_id]:
             if (enr_id, step.pk) in existing_pairs:
                 continue
             due = as_of + dt.timedelta(days=step.day_offset + stagger(cid, pb))
             row = (owners.get(cid), cid, enr_id, step.pk, step.kind, pb.priority, due)
             candidates[cid].append(((-pb.priority, due, pb.pk, step.order), row))
+    del existing_pairs
 
     # Open tasks those customers already have (pool notices are outside the cap).
     current: dict[int, list[tuple[tuple, int]]] = defaultdict(list)
-    for chunk in _chunks(sorted(candidates)):
-        rows = (
-            Task.objects.filter(customer_id__in=chunk, status__in=OPEN_STATUSES)
-            .exclude(kind=TaskKind.POOL_NOTICE)
-            .values_list(
-                "id", "customer_id", "priority", "due_on", "step__playbook_id", "step__order"
-            )
-        )
-        for task_id, cid, prio, due, pb_id, order in rows:
+    rows = (
+        Task.objects.filter(in_range, status__in=OPEN_STATUSES)
+        .exclude(kind=TaskKind.POOL_NOTICE)
+        .values_list("id", "customer_id", "priority", "due_on", "step__playbook_id", "step__order")
+    )
+    for task_id, cid, prio, due, pb_id, order in rows.iterator(chunk_size=BATCH):
+        if cid in candidates:
             current[cid].append(((-prio, due, pb_id or 0, order or 0), task_id))
 
     to_create: list[tuple] = []
@@ -280,8 +349,8 @@ def strategies_generate(*, run_id: int, backfill: bool = False) -> GenerateResul
                     capped[obj[2]] += 1
             elif not keep:
                 displaced.append(obj)
+    del candidates, current
 
-    log.info("strategies run %s: ranking done at %.1f s", run.pk, time.perf_counter() - t0)
     created_at = connection.ops.adapt_datetimefield_value(timezone.now())
     _insert(
         Task,
@@ -301,17 +370,12 @@ def strategies_generate(*, run_id: int, backfill: bool = False) -> GenerateResul
     for n, enr_ids in by_count.items():
         for chunk in _chunks(enr_ids):
             Enrollment.objects.filter(pk__in=chunk).update(tasks_capped=n)
-    result = GenerateResult(
-        run_id=run.pk,
-        enrolled=enrolled,
-        ended=ended,
-        tasks_created=len(to_create),
-        tasks_closed=closed,
-        tasks_displaced=len(displaced),
-        tasks_capped=sum(capped.values()),
-    )
-    log.info("strategies for run %s: %s", run.pk, result)
-    return result
+    return {
+        "enrolled": enrolled,
+        "created": len(to_create),
+        "displaced": len(displaced),
+        "capped": sum(capped.values()),
+    }
 
 
 @transaction.atomic

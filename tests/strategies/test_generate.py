@@ -296,3 +296,42 @@ def test_entries_after_the_first_run_are_not_staggered(dormant_pb, rep_alice):
     change = ClassChangeFactory(customer=CustomerFactory(owner=rep_alice), to_code="dormant")
     strategies_generate(run_id=change.run_id)
     assert Task.objects.get(kind="call").due_on == change.run.as_of
+
+
+def test_generation_per_customer_id_range_gives_the_same_book_as_one_pass(
+    dormant_pb, churn_pb, rep_alice, rep_amy
+):
+    """The first night runs per range of customer ids (bounded memory): ranges of 2 ids must
+    produce exactly the tasks, caps and displacements one range produces."""
+    from segmentation.models import CustomerClasses
+
+    StrategySettings.objects.update(max_open_tasks=3)
+    run = RunFactory()
+    customers = [CustomerFactory(owner=(rep_alice, rep_amy)[i % 2]) for i in range(9)]
+    CustomerClasses.objects.bulk_create(
+        CustomerClasses(
+            run=run, customer=c, lifecycle="dormant", churn_warning="yes" if i % 3 else "no"
+        )
+        for i, c in enumerate(customers)
+    )
+    TaskFactory(customer=customers[1], priority=95)  # already open: counts under the cap
+
+    def book():
+        tasks = Task.objects.values_list(
+            "customer_id", "owner_id", "step_id", "kind", "due_on", "status", "note"
+        )
+        enrollments = Enrollment.objects.values_list("customer_id", "playbook_id", "tasks_capped")
+        return sorted(tasks, key=str), sorted(enrollments)
+
+    whole = strategies_generate(run_id=run.pk, backfill=True)
+    expected = book()
+    Task.objects.filter(enrollment__isnull=False).delete()
+    Enrollment.objects.all().delete()
+    Task.objects.update(status="open", note="", closed_on=None)
+
+    ranged = strategies_generate(run_id=run.pk, backfill=True, range_size=2)
+
+    assert book() == expected
+    assert ranged == whole
+    assert whole.tasks_capped > 0 and whole.tasks_displaced == 0
+    assert Task.objects.filter(enrollment__isnull=False).count() == whole.tasks_created

@@ -281,3 +281,49 @@ def test_command_recomputes_and_refuses_a_bad_date(book):
         call_command("strategies_outcomes", "--as-of", "30/06/2026")
     with pytest.raises(CommandError, match="no current run"):
         call_command("strategies_outcomes")
+
+
+def test_customer_list_drills_into_one_number(client, book, manager_maria):
+    from django.urls import reverse
+
+    _pb, c = book
+    client.force_login(manager_maria)
+    url = reverse("customers:list")
+    page = client.get(url, {"outcome": "test-dormant:30:kept:improved"}).content.decode()
+    assert c["a"].name in page
+    for other in "bcdei":
+        assert c[other].name not in page
+    page = client.get(url, {"outcome": "test-dormant:60:not_kept:all"}).content.decode()
+    assert {k for k in "abcdefi" if c[k].name in page} == {"b", "d", "i"}  # f: other team
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("test-dormant:45:kept:all", "30, 60 or 90"),
+        ("test-dormant:30:sometimes:all", "Steps must be"),
+        ("test-dormant:30:kept:better", "The result must be"),
+        ("no-such-playbook:30:kept:all", "Unknown playbook"),
+        ("test-dormant:30", "Expected playbook:days:steps:result"),
+    ],
+)
+def test_a_bad_outcome_filter_says_what_is_wrong(client, book, manager_maria, value, message):
+    from django.urls import reverse
+
+    client.force_login(manager_maria)
+    with translation.override("en"):
+        page = client.get(
+            reverse("customers:list"), {"outcome": value}, HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode()
+    assert message in page
+    assert book[1]["a"].name not in page  # nothing listed on a bad filter
+
+
+def test_customer_list_by_playbook_followed(client, book, manager_maria):
+    from django.urls import reverse
+
+    _pb, c = book
+    client.force_login(manager_maria)
+    page = client.get(reverse("customers:list"), {"playbook": "test-dormant"}).content.decode()
+    assert c["a"].name in page
+    assert c["f"].name not in page  # other team

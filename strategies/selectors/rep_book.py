@@ -103,9 +103,19 @@ def reps_for_book(*, user: User) -> QuerySet:
     return users_assignable_by(user=user)
 
 
-def rep_book_get(*, user: User, rep_id: int | str, today: dt.date) -> RepBook:
-    """The book of `rep_id` as `user` may see it; 404 alike for a missing user and one outside
-    the user's scope (another team's rep, or another rep for a rep)."""
+# Customer attributes the book can be narrowed to (the dashboards' filter bar).
+ATTRIBUTES = ("industry", "region", "size", "kind")
+
+
+def rep_book_get(
+    *, user: User, rep_id: int | str, today: dt.date, attrs: dict[str, str] | None = None
+) -> RepBook:
+    """The book of `rep_id` as `user` may see it, optionally narrowed to customers with the
+    given attributes (industry, region, size, kind); 404 alike for a missing user and one
+    outside the user's scope (another team's rep, or another rep for a rep)."""
+    attrs = {k: v for k, v in (attrs or {}).items() if v}
+    if set(attrs) - set(ATTRIBUTES):
+        raise ValueError(f"unknown attributes {sorted(set(attrs) - set(ATTRIBUTES))}")
     try:
         pk = int(rep_id)
     except (TypeError, ValueError):
@@ -113,7 +123,7 @@ def rep_book_get(*, user: User, rep_id: int | str, today: dt.date) -> RepBook:
     rep = reps_for_book(user=user).filter(pk=pk).first()
     if rep is None:
         raise Http404("No such rep")
-    own = Customer.objects.filter(owner_id=rep.pk).values("pk")
+    own = Customer.objects.filter(owner_id=rep.pk, **attrs).values("pk")
     run = Run.objects.filter(is_current=True).first()
     since = today - dt.timedelta(days=MOVEMENT_DAYS)
 
@@ -194,7 +204,9 @@ def rep_book_get(*, user: User, rep_id: int | str, today: dt.date) -> RepBook:
         due_today=Count("id", filter=Q(due_on=today, snoozed_until__isnull=True))
         + Count("id", filter=Q(snoozed_until=today)),
     )
-    touch = overdue_touch_for(user=user, today=today, limit=TOUCH_COUNT_CAP, owner_id=rep.pk)
+    touch = overdue_touch_for(
+        user=user, today=today, limit=TOUCH_COUNT_CAP, owner_id=rep.pk, attrs=attrs
+    )
     return RepBook(
         rep=rep,
         run=run,
@@ -211,4 +223,4 @@ def rep_book_get(*, user: User, rep_id: int | str, today: dt.date) -> RepBook:
     )
 
 
-__all__ = ["RepBook", "rep_book_get", "reps_for_book"]
+__all__ = ["ATTRIBUTES", "RepBook", "rep_book_get", "reps_for_book"]

@@ -129,7 +129,12 @@ def customer_next_action(*, user: User, customer: Customer, today: dt.date) -> N
 
 
 def overdue_touch_for(
-    *, user: User, today: dt.date, limit: int = 50, owner_id: int | None = None
+    *,
+    user: User,
+    today: dt.date,
+    limit: int = 50,
+    owner_id: int | None = None,
+    attrs: dict[str, str] | None = None,
 ) -> list[Customer]:
     """Visible customers past the longest allowed gap between contacts of a playbook they
     follow (for a rep their own, for a manager the team's; `owner_id` narrows that to one
@@ -143,6 +148,8 @@ def overdue_touch_for(
     visible_qs = customers_visible_to(user)
     if owner_id is not None:
         visible_qs = visible_qs.filter(owner_id=owner_id)
+    if attrs:
+        visible_qs = visible_qs.filter(**attrs)
     visible = visible_qs.values("pk")
     gaps = (
         Playbook.objects.filter(active=True, max_interval_days__isnull=False)

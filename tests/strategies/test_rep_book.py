@@ -166,3 +166,18 @@ def test_the_task_page_narrowed_to_one_rep(
     assert "四号" in client.get(url).content.decode()  # the whole team without the filter
     assert client.get(url, {"owner": rep_bob_other_team.pk}).status_code == 404
     assert client.get(url, {"owner": "x"}).status_code == 404
+
+
+def test_the_book_narrowed_to_customer_attributes(book, manager_maria, rep_alice):
+    _c1, c2, _c3, _c4 = book
+    c2.industry = "retail"
+    c2.save()
+    retail = rep_book_get(
+        user=manager_maria, rep_id=rep_alice.pk, today=TODAY, attrs={"industry": "retail"}
+    )
+    assert (retail.customers, retail.revenue_window) == (1, 300.0)
+    assert [(m.to_code, m.customers) for m in retail.movements] == [("loyal", 1)]
+    assert (retail.tasks.open, retail.tasks.due_today, retail.tasks.overdue) == (1, 1, 0)
+    assert retail.overdue_touch == []
+    with pytest.raises(ValueError, match="unknown attributes"):
+        rep_book_get(user=manager_maria, rep_id=rep_alice.pk, today=TODAY, attrs={"name": "x"})

@@ -3,8 +3,9 @@ customers.extensions): the drill-downs of the playbook dashboards.
 
 - `?playbook=<code>`: customers following the playbook now (an open enrollment).
 - `?outcome=<playbook code>:<window>:<steps>:<result>`: the customers behind one number of
-  the effectiveness dashboard — the cohort of a playbook for a window of 30/60/90 days,
-  `steps` one of all / kept / not_kept / none_due, `result` one of all / improved / slipped.
+  the effectiveness dashboard — the cohort of a playbook (`*`: every playbook) for a window
+  of 30/60/90 days, `steps` one of all / kept / not_kept / none_due, `result` one of all /
+  improved / slipped.
   The dashboards build it with `outcome_value`."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import OUTCOME_WINDOWS, Enrollment, Playbook, StepsKept
+from .selectors.effectiveness import ALL_PLAYBOOKS
 
 STEPS_CODES = {
     "all": None,
@@ -61,7 +63,7 @@ class OutcomeField(forms.CharField):
             raise ValidationError(
                 _("The result must be all, improved or slipped, not %(r)s."), params={"r": result}
             )
-        if not Playbook.objects.filter(code=code).exists():
+        if code != ALL_PLAYBOOKS and not Playbook.objects.filter(code=code).exists():
             raise ValidationError(_("Unknown playbook %(code)s."), params={"code": code})
         return Outcome(code, int(window), STEPS_CODES[steps], result)
 

@@ -28,6 +28,8 @@ GROUPS = ("playbook", "rep")
 ROLLUP_FILTERS = ("team", "owner", "playbook")
 ATTRIBUTE_FILTERS = ("industry", "region", "size", "kind")
 OUTCOMES = ("all", "improved", "slipped")
+# The playbook code of the drill-down that spans every playbook (a rep's row).
+ALL_PLAYBOOKS = "*"
 
 
 def outcome_scope(user: User) -> Q | None:
@@ -193,14 +195,14 @@ def outcome_customer_ids(
     *, playbook_code: str, window: int, steps: int | None, outcome: str
 ) -> QuerySet:
     """Customer ids behind one number of the page (for the customer list's `outcome`
-    filter): the cohort of a playbook and window, optionally one steps group, and all of it,
-    the improved or the slipped. The list applies the user's scope and other filters."""
+    filter): the cohort of a playbook ("*": every playbook) and window, optionally one steps
+    group, and all of it, the improved or the slipped. The list applies the user's scope and
+    other filters."""
     if window not in OUTCOME_WINDOWS or outcome not in OUTCOMES:
         return PlaybookOutcome.objects.none().values("customer_id")
-    qs = PlaybookOutcome.objects.filter(
-        playbook_id__in=Playbook.objects.filter(code=playbook_code).values("pk"),
-        **{f"steps_{window}__isnull": False},
-    )
+    qs = PlaybookOutcome.objects.filter(**{f"steps_{window}__isnull": False})
+    if playbook_code != ALL_PLAYBOOKS:
+        qs = qs.filter(playbook_id__in=Playbook.objects.filter(code=playbook_code).values("pk"))
     if steps is not None:
         qs = qs.filter(**{f"steps_{window}": steps})
     if outcome != "all":

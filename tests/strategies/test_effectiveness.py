@@ -222,6 +222,8 @@ def test_drill_down_ids_match_the_numbers(book):
     assert ids(window=30, steps=None, outcome="all") == {c[k].pk for k in "abcdefi"}
     assert ids(window=60, steps=None, outcome="improved") == {c["a"].pk, c["b"].pk, c["f"].pk}
     assert ids(window=45, steps=None, outcome="all") == set()
+    every = outcome_customer_ids(playbook_code="*", window=30, steps=None, outcome="improved")
+    assert set(every.values_list("customer_id", flat=True)) == {c["a"].pk, c["f"].pk}
     assert ids(window=30, steps=None, outcome="drop table") == set()
 
 

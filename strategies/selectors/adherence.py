@@ -27,6 +27,7 @@ GROUPS = {"rep": "owner", "team": "customer__team", "playbook": "step__playbook"
 class AdherenceRow:
     key: int | None
     label: str
+    code: str = ""  # the playbook's code when grouped by playbook (drill-down key)
     due: int = 0
     on_time: int = 0
     late: int = 0

@@ -125,7 +125,7 @@ def adherence_chart(
     ids = [k for k in rows if k is not None]
     if group_by == "playbook":
         for pk, pb in Playbook.objects.in_bulk(ids).items():
-            rows[pk].label = pb.name
+            rows[pk].label, rows[pk].code = pb.name, pb.code
     else:
         for pk, u in get_user_model().objects.in_bulk(ids).items():
             rows[pk].label = u.get_full_name() or u.username

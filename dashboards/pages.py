@@ -4,4 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 PAGES: list[tuple[str, object]] = [
     ("dashboards:overview", _("Overview")),
+    ("dashboards:adherence", _("Playbook adherence")),
+    ("dashboards:effectiveness", _("Playbook effectiveness")),
+    ("dashboards:rep_book", _("Rep book")),
 ]

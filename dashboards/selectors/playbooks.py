@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from segmentation.filters import moved_value
 from strategies.filters import outcome_value
 from strategies.models import OUTCOME_WINDOWS
 from strategies.selectors.adherence_dashboard import WEEK_CHOICES, adherence_chart
@@ -289,7 +290,10 @@ def rep_book_data(*, scope: Scope, user, today: dt.date) -> dict:
         )
     moves = []
     for m in book.movements:
-        moved = f"{m.dimension}:{m.from_code}:{m.to_code}:{book.since.isoformat()}:{until.isoformat()}"
+        moved = moved_value(
+            dimension=m.dimension, from_code=m.from_code, to_code=m.to_code,
+            after=book.since, until=until,
+        )  # fmt: skip
         moves.append({"move": m, "url": scope.customers_url(moved=moved)})
     return {
         "book": book,

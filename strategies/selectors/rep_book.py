@@ -18,7 +18,6 @@ from django.http import Http404
 
 from customers.models import Customer
 from customers.selectors import users_assignable_by
-from segmentation.apps import LIST_FILTER_DIMENSIONS
 from segmentation.models import (
     CLASS_CHOICES,
     ClassChange,
@@ -36,6 +35,20 @@ from .tasks import overdue_touch_for
 if TYPE_CHECKING:
     from crm.models import User
 
+# The dimensions of the book, each a filter of the customer list (its drill-down). The RFM
+# scores are left out: the RFM segment sums them up for a one-on-one.
+BOOK_DIMENSIONS = (
+    "lifecycle",
+    "value_tier",
+    "loyalty",
+    "potential",
+    "value_potential",
+    "frequency",
+    "rfm_segment",
+    "churn_warning",
+    "payment_risk",
+    "problem_customer",
+)
 # "Since last month": changes of the runs in the last 30 days.
 MOVEMENT_DAYS = 30
 # Customers past their contact gap listed by name (the count covers up to TOUCH_COUNT_CAP).
@@ -130,13 +143,13 @@ def rep_book_get(
     # Classes: one GROUP BY over the rep's rows of the current run, by every listed dimension
     # at once (at most one row per customer), tallied per dimension here.
     tallies: dict[str, dict[str, list[float]]] = {
-        d: defaultdict(lambda: [0, 0.0]) for d in LIST_FILTER_DIMENSIONS
+        d: defaultdict(lambda: [0, 0.0]) for d in BOOK_DIMENSIONS
     }
     customers, revenue = 0, 0.0
     if run is not None:
         combos = (
             CustomerClasses.objects.filter(run=run, customer_id__in=own)
-            .values(*LIST_FILTER_DIMENSIONS)
+            .values(*BOOK_DIMENSIONS)
             .annotate(n=Count("id"), revenue=Sum("revenue_window"))
             .order_by()
         )
@@ -144,12 +157,12 @@ def rep_book_get(
             n, rev = combo["n"], float(combo["revenue"] or 0)
             customers += n
             revenue += rev
-            for dim in LIST_FILTER_DIMENSIONS:
+            for dim in BOOK_DIMENSIONS:
                 cell = tallies[dim][combo[dim]]
                 cell[0] += n
                 cell[1] += rev
     dimensions = []
-    for dim in LIST_FILTER_DIMENSIONS:
+    for dim in BOOK_DIMENSIONS:
         codes = [c for c in CLASS_CHOICES[dim].values if c in tallies[dim]]
         # Best class first, unranked ("unclassified") last.
         codes.sort(key=lambda c: -(class_rank(dim, c) if class_rank(dim, c) is not None else -1))
@@ -172,7 +185,7 @@ def rep_book_get(
     movements = []
     for row in (
         ClassChange.objects.filter(
-            customer_id__in=own, as_of__gt=since, dimension__in=LIST_FILTER_DIMENSIONS
+            customer_id__in=own, as_of__gt=since, dimension__in=BOOK_DIMENSIONS
         )
         .values("dimension", "from_code", "to_code")
         .annotate(n=Count("customer_id", distinct=True))
@@ -191,7 +204,7 @@ def rep_book_get(
                 direction=class_move(dim, row["from_code"], row["to_code"]),
             )
         )
-    order = {d: i for i, d in enumerate(LIST_FILTER_DIMENSIONS)}
+    order = {d: i for i, d in enumerate(BOOK_DIMENSIONS)}
     movements.sort(key=lambda m: (order[m.dimension], -m.customers))
 
     tasks = Task.objects.filter(customer_id__in=own, status__in=OPEN_STATUSES).exclude(

@@ -181,3 +181,10 @@ def test_the_book_narrowed_to_customer_attributes(book, manager_maria, rep_alice
     assert retail.overdue_touch == []
     with pytest.raises(ValueError, match="unknown attributes"):
         rep_book_get(user=manager_maria, rep_id=rep_alice.pk, today=TODAY, attrs={"name": "x"})
+
+
+def test_every_book_dimension_is_a_customer_list_filter():
+    from customers.filters import CustomerFilter
+    from strategies.selectors.rep_book import BOOK_DIMENSIONS
+
+    assert set(BOOK_DIMENSIONS) <= set(CustomerFilter.base_filters)

@@ -12,10 +12,13 @@ from .models import (
     Contact,
     ContactLog,
     Customer,
+    CustomerTag,
     Product,
     Referral,
     SatisfactionSurvey,
     ServiceCase,
+    TagDefinition,
+    TagOption,
     Transaction,
 )
 
@@ -194,3 +197,47 @@ class ReferralAdmin(ScopedAdmin):
     list_filter = ["converted"]
     list_select_related = ["referrer", "referred"]
     autocomplete_fields = ["referrer", "referred"]
+
+
+class TagOptionInline(admin.TabularInline):
+    model = TagOption
+    extra = 2
+    fields = ["order", "code", "label_zh_hans", "label_en"]
+
+
+@admin.register(TagDefinition)
+class TagDefinitionAdmin(admin.ModelAdmin):
+    """Tags (manual attributes) and their allowed values; reps set them on the customer page
+    and custom classification rules read them as tag.<key>."""
+
+    inlines = [TagOptionInline]
+    list_display = ["key", "name_zh_hans", "name_en", "active", "order"]
+    list_editable = ["active", "order"]
+
+    def has_module_permission(self, request):
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return bool(getattr(request.user, "is_crm_admin", False))
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_add_permission(request)
+
+
+@admin.register(CustomerTag)
+class CustomerTagAdmin(ScopedAdmin):
+    scope = staticmethod(
+        lambda user: CustomerTag.objects.filter(
+            customer__in=access.customers_visible_to(user).values("pk")
+        )
+    )
+    list_display = ["customer", "tag", "value", "set_by", "set_at"]
+    list_filter = ["tag", "value"]
+    list_select_related = ["customer", "tag", "set_by"]
+    raw_id_fields = ["customer"]

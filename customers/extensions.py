@@ -61,14 +61,33 @@ def insight_panels() -> list[str]:
     return list(_insight_panels)
 
 
-def register_export_columns(name: str, *, headers: Iterable[str], fetch) -> None:
+_header_sources: dict[str, Callable[[], Iterable[str]]] = {}
+
+
+def register_export_columns(
+    name: str, *, headers: Iterable[str] | Callable[[], Iterable[str]], fetch
+) -> None:
     """Adds columns to `export_data customers` and to the list export. Headers are stable
-    English names (they are an interface other tools rely on)."""
-    _export_columns[name] = ExportColumns(name=name, headers=tuple(headers), fetch=fetch)
+    English names (they are an interface other tools rely on). `headers` may be a callable
+    for columns that admins add at runtime (custom dimensions): it is called once per
+    export, and `fetch` must return values in the same order."""
+    if callable(headers):
+        _header_sources[name] = headers
+        _export_columns[name] = ExportColumns(name=name, headers=(), fetch=fetch)
+    else:
+        _header_sources.pop(name, None)
+        _export_columns[name] = ExportColumns(name=name, headers=tuple(headers), fetch=fetch)
 
 
 def export_columns() -> list[ExportColumns]:
-    return list(_export_columns.values())
+    """The registered columns, runtime headers resolved (call once per export)."""
+    out = []
+    for name, ext in _export_columns.items():
+        source = _header_sources.get(name)
+        out.append(
+            ExportColumns(name=name, headers=tuple(source()), fetch=ext.fetch) if source else ext
+        )
+    return out
 
 
 # Called by the demo flush (seed_demo --flush) before the customer records go: higher layers

@@ -30,4 +30,5 @@ urlpatterns = [
         name="contact_edit",
     ),
     path("<int:pk>/merge/", views.CustomerMergeView.as_view(), name="merge"),
+    path("<int:pk>/tags/", views.CustomerTagsView.as_view(), name="tags"),
 ]

@@ -18,7 +18,18 @@ from django.utils.translation import gettext_lazy as _
 from crm.pagination import CappedCountPaginator
 from customers.access import customers_visible_to
 
-from .models import DIMENSIONS, ClassChange, ClassPin, CustomerClasses, Dimension, RuleSet, Run
+from .custom.admin import CustomDimensionAdmin
+from .custom.selectors import active_custom_dimensions
+from .models import (
+    DIMENSIONS,
+    ClassChange,
+    ClassPin,
+    CustomDimension,
+    CustomerClasses,
+    Dimension,
+    RuleSet,
+    Run,
+)
 from .reasons import reason_text
 from .rules import rules_from_ruleset
 from .services import (
@@ -392,10 +403,26 @@ class ClassChangeAdmin(_ScopedReadOnly):
         )
 
 
+def _pin_dimension_choices():
+    return [
+        *Dimension.choices,
+        *((d.key, d.name()) for d in active_custom_dimensions()),
+    ]
+
+
 class ClassPinAdminForm(forms.ModelForm):
+    # Built-in and active custom dimensions; class_pin_errors checks the pair.
+    dimension = forms.ChoiceField(label=_("dimension"), choices=_pin_dimension_choices)
+
     class Meta:
         model = ClassPin
         fields = ["customer", "dimension", "code", "reason", "expires_on"]
+
+    def _get_validation_exclusions(self):
+        # The model field's fixed choices know only built-in dimensions.
+        exclusions = super()._get_validation_exclusions()  # type: ignore[misc]
+        exclusions.add("dimension")
+        return exclusions
 
     def clean(self):
         data = super().clean() or {}
@@ -453,3 +480,6 @@ class ClassPinAdmin(admin.ModelAdmin):
             return
         obj.pk = pin.pk
         obj._state.adding = False
+
+
+admin.site.register(CustomDimension, CustomDimensionAdmin)

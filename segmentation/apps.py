@@ -35,6 +35,11 @@ class SegmentationConfig(AppConfig):
             register_insight_panel,
         )
 
+        from .custom.selectors import (
+            custom_class_choices,
+            custom_classes_for_export,
+            custom_export_headers,
+        )
         from .models import CLASS_CHOICES, Dimension
         from .selectors import EXPORT_HEADERS, classes_for_export
         from .services.flush import segmentation_data_flush
@@ -53,6 +58,21 @@ class SegmentationConfig(AppConfig):
         from .filters import MovedFilter
 
         register_customer_filter("moved", MovedFilter(label=_("Moved between classes")))
+        register_export_columns(
+            "segmentation_custom",
+            headers=custom_export_headers,
+            fetch=custom_classes_for_export,
+        )
+        # One filter for every custom dimension: its choices are read when the form renders,
+        # so a dimension activated in the admin appears without a restart.
+        register_customer_filter(
+            "custom_class",
+            django_filters.ChoiceFilter(
+                choices=custom_class_choices,
+                label=_("Custom class"),
+                method=_custom_class_filter,
+            ),
+        )
         for dim in LIST_FILTER_DIMENSIONS:
             register_customer_filter(
                 dim,
@@ -90,3 +110,12 @@ def _active_filter(queryset, name, value):
         "customer_id"
     )
     return queryset.filter(pk__in=ids)
+
+
+def _custom_class_filter(queryset, name, value):
+    from .custom.selectors import customers_in_custom_class
+
+    if not value:
+        return queryset
+    key, _sep, code = value.partition(":")
+    return customers_in_custom_class(queryset, key=key, class_code=code)

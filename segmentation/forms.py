@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .custom.selectors import custom_class_choices
 from .models import CLASS_CHOICES, UNCLASSIFIED, Dimension
 
 DEFAULT_PIN_DAYS = 90
@@ -24,7 +25,7 @@ def _grouped_choices():
             if value != UNCLASSIFIED
         ]
         groups.append((dim.label, options))
-    return groups
+    return [*groups, *custom_class_choices()]
 
 
 class PinForm(forms.Form):

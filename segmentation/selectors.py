@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from .custom.selectors import customer_custom_classes
 from .models import (
     DIMENSIONS,
     METRIC_FIELDS,
@@ -20,6 +21,7 @@ from .models import (
     Dimension,
     Run,
     class_label,
+    dimension_label,
 )
 from .prediction import Notice, reason_build, reason_render
 from .reasons import reason_text
@@ -107,16 +109,29 @@ def customer_classes_get(*, customer_id: int, history_limit: int = 10) -> dict[s
                     computed_label=class_label(dim, code) if pin and pin.code != code else "",
                 )
             )
+        classes.extend(
+            ClassView(**view)
+            for view in customer_custom_classes(
+                run=run, row=row, customer_id=customer_id, pins=pins
+            )
+        )
     return {
         "run": run,
         "classes": classes,
         "prediction": _prediction_view(run, row),
         "metrics": {k: row[k] for k in METRIC_FIELDS} if row else {},
-        "pins": [{"pin": p, "label": class_label(p.dimension, p.code)} for p in pins.values()],
+        "pins": [
+            {
+                "pin": p,
+                "label": class_label(p.dimension, p.code),
+                "dimension_label": dimension_label(p.dimension),
+            }
+            for p in pins.values()
+        ],
         "history": [
             {
                 "change": c,
-                "dimension_label": str(Dimension(c.dimension).label),
+                "dimension_label": dimension_label(c.dimension),
                 "from_label": class_label(c.dimension, c.from_code),
                 "to_label": class_label(c.dimension, c.to_code),
             }

@@ -3,6 +3,7 @@ from .choices import *  # noqa: F403
 from .customer import Contact, Customer
 from .merge import CustomerMerge
 from .sales import Category, Product, Transaction
+from .tags import CustomerTag, TagDefinition, TagOption
 
 __all__ = [
     "Category",
@@ -10,9 +11,12 @@ __all__ = [
     "ContactLog",
     "Customer",
     "CustomerMerge",
+    "CustomerTag",
     "Product",
     "Referral",
     "SatisfactionSurvey",
     "ServiceCase",
+    "TagDefinition",
+    "TagOption",
     "Transaction",
 ]

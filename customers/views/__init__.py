@@ -1,4 +1,5 @@
 from .data import CustomerExportView, ImportStatusView, ImportView, SkippedRowsView
+from .tags import CustomerTagsView
 from .workspace import (
     ContactEditView,
     ContactLogCreateView,
@@ -18,6 +19,7 @@ __all__ = [
     "CustomerExportView",
     "CustomerListView",
     "CustomerMergeView",
+    "CustomerTagsView",
     "CustomerUpdateView",
     "ImportStatusView",
     "ImportView",

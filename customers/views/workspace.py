@@ -27,6 +27,7 @@ from ..services import (
     customer_merge,
     customer_update,
 )
+from ..tags import can_tag, customer_tags_get
 
 
 def _page_number(value) -> int:
@@ -131,6 +132,8 @@ class CustomerDetailView(CustomerMixin, TemplateView):
             log_form=kwargs.get("log_form") or ContactLogForm(customer=customer),
             insight_panels=insight_panels(),
             can_manage=can_manage_customers(self.request.user),
+            tags=customer_tags_get(customer=customer),
+            can_tag=can_tag(self.request.user),
         )
         return ctx
 

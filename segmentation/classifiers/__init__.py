@@ -122,6 +122,8 @@ def apply_pins(classes: pd.DataFrame, pins: pd.DataFrame) -> pd.DataFrame:
         return classes
     out = classes.copy()
     for dim, group in pins.groupby("dimension"):
+        if dim not in out.columns:
+            continue  # custom dimensions apply their own pins (segmentation.custom)
         ids = group["customer_id"].to_numpy()
         present = np.isin(ids, out.index.to_numpy())
         ids = ids[present]

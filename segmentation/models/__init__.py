@@ -12,14 +12,17 @@ from .choices import (
     class_label,
     class_move,
     class_rank,
+    dimension_label,
     worse_classes,
 )
+from .custom import CUSTOM_PREFIX, CustomClass, CustomDimension, CustomDimensionStatus
 from .ruleset import RuleSet
 from .runs import METRIC_FIELDS, WHY_FIELDS, ClassChange, ClassPin, CustomerClasses, Run
 
 __all__ = [
     "CLASS_CHOICES",
     "CLASS_ORDER",
+    "CUSTOM_PREFIX",
     "DIMENSIONS",
     "METRIC_FIELDS",
     "UNCLASSIFIED",
@@ -27,6 +30,9 @@ __all__ = [
     "ClassAggregate",
     "ClassChange",
     "ClassPin",
+    "CustomClass",
+    "CustomDimension",
+    "CustomDimensionStatus",
     "CustomerClasses",
     "Dimension",
     "ParetoCurve",
@@ -40,5 +46,6 @@ __all__ = [
     "class_label",
     "class_move",
     "class_rank",
+    "dimension_label",
     "worse_classes",
 ]

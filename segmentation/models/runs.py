@@ -38,6 +38,8 @@ class Run(models.Model):
     # The predicted-value fit of this run (segmentation.prediction.Prediction.as_dict()):
     # methods, fitted parameters, customers, fit seconds, convergence, notices.
     prediction = models.JSONField(_("prediction model"), default=dict, blank=True)
+    # The custom dimension versions this run evaluated: {code: CustomDimension id}.
+    custom_versions = models.JSONField(_("custom dimensions"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
     triggered_by = models.CharField(_("started by"), max_length=100, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=1)
@@ -124,6 +126,12 @@ class CustomerClasses(models.Model):
     problem_customer_why = _why_field()
     # Classes waiting out the minimum dwell: {dimension: [computed class, runs so far]}.
     pending = models.JSONField(null=True, blank=True)
+    # Custom dimensions (segmentation.custom): {dimension code: class code} and
+    # {dimension code: "r" matched its rule | "d" default | "p" pinned}. One JSON column
+    # instead of a column per dimension, because admins add dimensions at runtime; a GIN
+    # index (jsonb_path_ops, PostgreSQL) backs the list filter's containment lookup.
+    custom = models.JSONField(null=True, blank=True)
+    custom_why = models.JSONField(null=True, blank=True)
 
     # Metrics (as of the run date)
     recency_days = _metric(_("days since last purchase"), integer=True)

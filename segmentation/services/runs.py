@@ -38,6 +38,7 @@ from segmentation.classifiers import (
     classify,
     cut_points_compute,
 )
+from segmentation.custom.evaluate import custom_partition, custom_versions_record
 from segmentation.hooks import run_post_run_hooks
 from segmentation.metrics import (
     DEFAULT_PARTITION_SIZE,
@@ -220,6 +221,7 @@ def segmentation_run(
 def _run_execute(run: Run, *, partition_size: int, progress: ProgressCallback | None) -> None:
     rules = rules_from_ruleset(run.rule_set)
     as_of = run.as_of
+    custom_versions_record(run)
     timings: dict[str, float] = defaultdict(float)
     clock = time.perf_counter()
     # Leftovers of an earlier attempt at this date (killed or forced).
@@ -419,6 +421,13 @@ def _partition_classify_write(
     out["customer_id"] = out.index
     columns = ["run_id", "customer_id", *DIMENSIONS, *WHY_FIELDS, "pending", *METRIC_FIELDS]
     timings["classify"] += time.perf_counter() - clock
+    custom = custom_partition(
+        run=run, frame=frame, classes=classes, pins=pins, baseline=baseline, timings=timings
+    )
+    if custom is not None:
+        out["custom"], out["custom_why"] = custom.custom, custom.custom_why
+        columns += ["custom", "custom_why"]
+        counts.update(custom.counts)
     clock = time.perf_counter()
     with transaction.atomic():
         written = frame_insert(
@@ -428,6 +437,8 @@ def _partition_classify_write(
             integer_columns=["customer_id", "run_id", *_INTEGER_METRICS],
         )
         changed = _history_write(run=run, classes=classes, prev=prev)
+        if custom is not None:
+            changed += custom.history_write(run)
     timings["write"] += time.perf_counter() - clock
     for dim in DIMENSIONS:
         counts[dim].update(classes[dim].value_counts().to_dict())

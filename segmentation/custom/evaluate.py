@@ -1,0 +1,425 @@
+"""Evaluating custom dimensions: vectorised over a frame (one boolean mask per rule, first
+matching class wins, the default class takes the rest), a plain per-row reference evaluator
+the tests compare it with, and the nightly run's step per partition.
+
+Semantics shared by both evaluators: a comparison with an empty value (NaN number, "" or
+missing label) is false — ``≠`` included; ``empty`` is true exactly for empty values."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.fields.json import KeyTextTransform
+
+from segmentation.models import (
+    CUSTOM_PREFIX,
+    CustomDimension,
+    CustomDimensionStatus,
+    CustomerClasses,
+    Run,
+)
+from segmentation.writers import frame_insert
+
+from .schema import ATTRIBUTE_COLUMNS, Catalog, Cmp, DimensionSpec, Group, Node, dimension_errors
+
+RULE = "r"  # the class's own rule matched
+DEFAULT = "d"  # no rule matched: the default class
+PINNED = "p"  # set by hand
+
+
+# ---- vectorised --------------------------------------------------------------------------
+
+
+def _number(frame: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in frame:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _labels(frame: pd.DataFrame, name: str) -> tuple[pd.Series, np.ndarray]:
+    if name not in frame:
+        empty = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+        return empty, np.zeros(len(frame), dtype=bool)
+    s = frame[name]
+    present = (s.notna() & (s != "")).to_numpy(dtype=bool)
+    return s, present
+
+
+def mask(node: Node, frame: pd.DataFrame) -> np.ndarray:
+    """Boolean array: which rows of `frame` satisfy `node`."""
+    if isinstance(node, Group):
+        if node.op == "not":
+            return ~mask(node.children[0], frame)
+        parts = [mask(c, frame) for c in node.children]
+        combine = np.logical_and if node.op == "all" else np.logical_or
+        return combine.reduce(parts) if len(parts) > 1 else parts[0]
+    if node.kind == "number":
+        x = _number(frame, node.field)
+        present = ~np.isnan(x)
+        with np.errstate(invalid="ignore"):
+            if node.op == "empty":
+                return ~present
+            if node.op == "between":
+                low, high = node.value
+                return present & (x >= low) & (x <= high)
+            if node.op == "in":
+                return present & np.isin(x, np.array(sorted(node.value), dtype="float64"))
+            v = node.value
+            return (
+                present
+                & {
+                    "eq": lambda: x == v,
+                    "ne": lambda: x != v,
+                    "lt": lambda: x < v,
+                    "le": lambda: x <= v,
+                    "gt": lambda: x > v,
+                    "ge": lambda: x >= v,
+                }[node.op]()
+            )
+    s, present = _labels(frame, node.field)
+    if node.op == "empty":
+        return ~present
+    if node.op == "in":
+        return present & s.isin(list(node.value)).to_numpy(dtype=bool)
+    if node.op == "eq":
+        return present & (s == node.value).to_numpy(dtype=bool)
+    return present & (s != node.value).to_numpy(dtype=bool)
+
+
+def classify_dimension(spec: DimensionSpec, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(class codes, why codes) per row: the first class whose rule matches, else default."""
+    n = len(frame)
+    chosen = np.full(n, -1, dtype=np.int64)
+    for i, cls in enumerate(spec.classes):
+        open_ = chosen < 0
+        if not open_.any():
+            break
+        if cls.rule is None:
+            continue
+        hit = mask(cls.rule, frame) & open_
+        chosen[hit] = i
+    codes = np.array([c.code for c in spec.classes] + [spec.default], dtype=object)
+    matched = chosen >= 0
+    picked = np.where(matched, chosen, len(spec.classes))
+    return codes[picked], np.where(matched, RULE, DEFAULT).astype(object)
+
+
+# ---- reference (one row at a time; tests and reasons) -------------------------------------
+
+
+def _row_value(row: Mapping[str, Any], cmp: Cmp) -> Any:
+    value = row.get(cmp.field)
+    if cmp.kind == "number":
+        if value is None or isinstance(value, str):
+            return None
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return None
+        return None if number != number else number  # NaN → empty
+    if value is None or (isinstance(value, float) and value != value) or value == "":
+        return None
+    return str(value)
+
+
+def reference_match(node: Node, row: Mapping[str, Any]) -> bool:
+    """The same semantics as `mask`, written plainly for one row."""
+    if isinstance(node, Group):
+        if node.op == "not":
+            return not reference_match(node.children[0], row)
+        results = [reference_match(c, row) for c in node.children]
+        return all(results) if node.op == "all" else any(results)
+    value = _row_value(row, node)
+    if node.op == "empty":
+        return value is None
+    if value is None:
+        return False
+    if node.op == "between":
+        return node.value[0] <= value <= node.value[1]
+    if node.op == "in":
+        return value in node.value
+    v = node.value
+    if node.op == "eq":
+        return value == v
+    if node.op == "ne":
+        return value != v
+    if node.op == "lt":
+        return value < v
+    if node.op == "le":
+        return value <= v
+    if node.op == "gt":
+        return value > v
+    return value >= v
+
+
+def reference_classify(spec: DimensionSpec, row: Mapping[str, Any]) -> tuple[str, str]:
+    for cls in spec.classes:
+        if cls.rule is not None and reference_match(cls.rule, row):
+            return cls.code, RULE
+    return spec.default, DEFAULT
+
+
+# ---- inputs beyond the metrics frame ------------------------------------------------------
+
+
+def _fetch(qs: QuerySet, columns: list[str]) -> pd.DataFrame:
+    """Rows of a values_list queryset through a plain cursor (no per-value converters)."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return pd.DataFrame.from_records(rows, columns=columns)
+
+
+def attributes_frame(*, lo: int, hi: int, fields: set[str]) -> pd.DataFrame:
+    """The customer attributes `fields` names for ids in [lo, hi], indexed by customer id."""
+    from customers.models import Customer
+
+    wanted = sorted(f for f in fields if f in ATTRIBUTE_COLUMNS)
+    if not wanted:
+        return pd.DataFrame()
+    columns = [ATTRIBUTE_COLUMNS[f] for f in wanted]
+    qs = Customer.objects.filter(id__gte=lo, id__lte=hi).values_list("id", *columns).order_by()
+    df = _fetch(qs, ["customer_id", *wanted]).set_index("customer_id")
+    for name in wanted:
+        if name in ("owner", "team"):
+            df[name] = df[name].map(lambda v: None if v is None else str(int(v)))
+        elif name in ("annual_budget", "annual_revenue", "employees", "growth_rate"):
+            df[name] = pd.to_numeric(df[name], errors="coerce").astype("float64")
+    return df
+
+
+def tags_frame(*, lo: int, hi: int, keys: set[str]) -> pd.DataFrame:
+    """Columns "tag.<key>" (the value code) for customers in [lo, hi] that have any."""
+    from customers.models import CustomerTag
+
+    if not keys:
+        return pd.DataFrame()
+    qs = (
+        CustomerTag.objects.filter(customer_id__gte=lo, customer_id__lte=hi, tag__key__in=keys)
+        .values_list("customer_id", "tag__key", "value")
+        .order_by()
+    )
+    rows = _fetch(qs, ["customer_id", "key", "value"])
+    if rows.empty:
+        return pd.DataFrame()
+    wide = rows.pivot(index="customer_id", columns="key", values="value")
+    wide.columns = [f"tag.{k}" for k in wide.columns]
+    return wide
+
+
+def inputs_frame(*, base: pd.DataFrame, fields: set[str], lo: int, hi: int) -> pd.DataFrame:
+    """`base` (metrics and built-in classes, indexed by customer id) with the attributes and
+    tags the rules read joined on. Attributes always come from the customer table, so a run
+    and a preview read the same values."""
+    keep = [f for f in fields if f in base.columns and f not in ATTRIBUTE_COLUMNS]
+    out = base[keep]
+    attrs = attributes_frame(lo=lo, hi=hi, fields=fields)
+    if not attrs.empty:
+        out = out.join(attrs, how="left")
+    tags = tags_frame(lo=lo, hi=hi, keys={f[4:] for f in fields if f.startswith("tag.")})
+    if not tags.empty:
+        out = out.join(tags, how="left")
+    return out
+
+
+# ---- the plan of a run --------------------------------------------------------------------
+
+
+def spec_from_dimension(dimension: CustomDimension, catalog: Catalog) -> DimensionSpec:
+    """Compiles a stored version. A version that no longer validates (e.g. a tag it used was
+    deleted) raises ValueError naming the mistakes."""
+    classes = [
+        {"code": c.code, "order": c.order, "rule": c.rule, "is_default": c.is_default}
+        for c in dimension.classes.all()
+    ]
+    errors, spec = dimension_errors(classes=classes, catalog=catalog)
+    if spec is None:
+        raise ValueError(f"custom dimension {dimension.code} v{dimension.version}: {errors}")
+    return DimensionSpec(dimension.pk, dimension.code, spec.classes, spec.default)
+
+
+@dataclass
+class Plan:
+    dimensions: list[DimensionSpec]
+    fields: set[str] = field(default_factory=set)
+    # Dimensions also evaluated by the baseline run (only those get history rows).
+    in_baseline: set[str] = field(default_factory=set)
+
+
+_plans: dict[tuple, Plan] = {}
+
+
+def custom_versions_record(run: Run) -> dict[str, int]:
+    """Records on the run which custom dimension versions it evaluates (the active ones now).
+    Called once when a run starts; the partitions read the record."""
+    versions = dict(
+        CustomDimension.objects.filter(status=CustomDimensionStatus.ACTIVE)
+        .order_by("code")
+        .values_list("code", "pk")
+    )
+    Run.objects.filter(pk=run.pk).update(custom_versions=versions)
+    run.custom_versions = versions
+    return versions
+
+
+def plan_for(run: Run, baseline: Run | None) -> Plan:
+    """The compiled dimensions `run` recorded (cached per process, one per run/attempt)."""
+    versions = run.custom_versions or {}
+    key = (run.pk, run.attempts, tuple(sorted(versions.items())))
+    if key in _plans:
+        return _plans[key]
+    catalog = None
+    specs = []
+    if versions:
+        from .schema import catalog_load
+
+        catalog = catalog_load()
+        dims = CustomDimension.objects.filter(pk__in=versions.values()).prefetch_related("classes")
+        specs = [spec_from_dimension(d, catalog) for d in sorted(dims, key=lambda d: d.code)]
+    plan = Plan(dimensions=specs)
+    for spec in specs:
+        plan.fields |= spec.fields
+    baseline_versions = (baseline.custom_versions or {}) if baseline is not None else {}
+    plan.in_baseline = {s.code for s in specs if s.code in baseline_versions}
+    _plans.clear()  # one run at a time per process
+    _plans[key] = plan
+    return plan
+
+
+# ---- the run's step per partition ---------------------------------------------------------
+
+
+@dataclass
+class PartitionResult:
+    custom: pd.Series  # JSON text per customer ({code: class}), None without dimensions
+    custom_why: pd.Series
+    codes: dict[str, np.ndarray]
+    counts: dict[str, Counter]
+    before: dict[str, np.ndarray]
+    index: pd.Index
+
+    def history_write(self, run: Run) -> int:
+        """ClassChange rows (dimension custom_<code>) for customers whose class differs from
+        the baseline run's, for dimensions the baseline also evaluated."""
+        parts = []
+        for code, before in self.before.items():
+            after = self.codes[code]
+            changed = before != after
+            if changed.any():
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "customer_id": self.index[changed],
+                            "dimension": f"{CUSTOM_PREFIX}{code}",
+                            "from_code": before[changed],
+                            "to_code": after[changed],
+                        }
+                    )
+                )
+        if not parts:
+            return 0
+        from segmentation.models import ClassChange
+
+        changes = pd.concat(parts, ignore_index=True)
+        changes["run_id"] = run.pk
+        changes["as_of"] = run.as_of.isoformat()
+        return frame_insert(
+            table=ClassChange._meta.db_table,
+            frame=changes,
+            columns=["customer_id", "dimension", "from_code", "to_code", "run_id", "as_of"],
+            integer_columns=["customer_id", "run_id"],
+        )
+
+
+def _json_column(index: pd.Index, values: dict[str, np.ndarray]) -> pd.Series:
+    """'{"a":"x","b":"y"}' per row, built column-wise. Codes are validated slugs
+    ([a-z0-9_]), so they need no escaping."""
+    if not values:
+        return pd.Series([None] * len(index), index=index, dtype=object)
+    text = pd.Series("{", index=index, dtype=object)
+    for i, (code, arr) in enumerate(values.items()):
+        sep = "," if i else ""
+        text = text + f'{sep}"{code}":"' + pd.Series(arr, index=index, dtype=object) + '"'
+    return text + "}"
+
+
+def _baseline_codes(baseline: Run, codes: list[str], lo: int, hi: int) -> pd.DataFrame:
+    annotations = {f"c{i}": KeyTextTransform(code, "custom") for i, code in enumerate(codes)}
+    qs = (
+        CustomerClasses.objects.filter(run=baseline, customer_id__gte=lo, customer_id__lte=hi)
+        .annotate(**annotations)
+        .values_list("customer_id", *annotations)
+        .order_by()
+    )
+    df = _fetch(qs, ["customer_id", *codes]).set_index("customer_id")
+    return df
+
+
+def custom_partition(
+    *,
+    run: Run,
+    frame: pd.DataFrame,
+    classes: pd.DataFrame,
+    pins: pd.DataFrame | None,
+    baseline: Run | None,
+    timings: dict[str, float] | None = None,
+) -> PartitionResult | None:
+    """Classifies one partition in every custom dimension the run recorded. `frame` holds the
+    metrics and `classes` the effective built-in classes (after dwell and pins), both indexed
+    by customer id. Returns None when no custom dimension is active."""
+    plan = plan_for(run, baseline)
+    if not plan.dimensions or frame.empty:
+        return None
+    clock = time.perf_counter()
+    lo, hi = int(frame.index.min()), int(frame.index.max())
+    base = frame.join(classes[[c for c in classes.columns if c not in frame.columns]])
+    inputs = inputs_frame(base=base, fields=plan.fields, lo=lo, hi=hi).reindex(frame.index)
+    codes: dict[str, np.ndarray] = {}
+    whys: dict[str, np.ndarray] = {}
+    custom_pins = (
+        pins[pins["dimension"].str.startswith(CUSTOM_PREFIX)]
+        if pins is not None and not pins.empty
+        else None
+    )
+    for spec in plan.dimensions:
+        code_arr, why_arr = classify_dimension(spec, inputs)
+        if custom_pins is not None and not custom_pins.empty:
+            mine = custom_pins[custom_pins["dimension"] == f"{CUSTOM_PREFIX}{spec.code}"]
+            allowed = {c.code for c in spec.classes} | {spec.default}
+            mine = mine[mine["code"].isin(allowed)]
+            if not mine.empty:
+                positions = frame.index.get_indexer(mine["customer_id"].to_numpy())
+                ok = positions >= 0
+                code_arr[positions[ok]] = mine["code"].to_numpy()[ok]
+                why_arr[positions[ok]] = PINNED
+        codes[spec.code] = code_arr
+        whys[spec.code] = why_arr
+    before: dict[str, np.ndarray] = {}
+    if baseline is not None and plan.in_baseline:
+        prev = _baseline_codes(baseline, sorted(plan.in_baseline), lo, hi).reindex(frame.index)
+        for code in sorted(plan.in_baseline):
+            before[code] = prev[code].fillna("").to_numpy(dtype=object)
+    counts = {
+        f"{CUSTOM_PREFIX}{code}": Counter(pd.Series(arr).value_counts().to_dict())
+        for code, arr in codes.items()
+    }
+    result = PartitionResult(
+        custom=_json_column(frame.index, codes),
+        custom_why=_json_column(frame.index, whys),
+        codes=codes,
+        counts=counts,
+        before=before,
+        index=frame.index,
+    )
+    if timings is not None:
+        timings["custom"] = timings.get("custom", 0.0) + time.perf_counter() - clock
+    return result

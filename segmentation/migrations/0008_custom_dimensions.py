@@ -26,7 +26,7 @@ def gin_drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('segmentation', '0006_ruleset_churn_trend_min_orders'),
+        ('segmentation', '0007_dashboard_aggregates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

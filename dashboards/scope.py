@@ -15,9 +15,16 @@ from django.db.models import Count, QuerySet, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import CompanySize, CustomerKind, Industry, Region
+from customers.access import customers_visible_to
+from customers.models import CompanySize, Customer, CustomerKind, Industry, Region
 from customers.selectors import teams_visible_to, users_assignable_by
-from segmentation.models import ClassAggregate, CustomerClasses, Run
+from segmentation.models import (
+    ClassAggregate,
+    ClassChange,
+    CustomerClasses,
+    Run,
+    TransitionAggregate,
+)
 from segmentation.models.aggregates import (
     AGGREGATE_SUMS,
     ATTRIBUTES,
@@ -70,6 +77,7 @@ class Scope:
     # The filter values the user chose (for the customer-list links and exports).
     chosen: dict[str, str] = field(default_factory=dict)
     is_rep_book: bool = False
+    user: object = field(default=None, compare=False, repr=False)
 
     @property
     def grain(self) -> str | None:
@@ -83,13 +91,16 @@ class Scope:
             return GRAIN_TEAM
         return GRAIN_ALL
 
-    def aggregate_filter(self, model=ClassAggregate, *, run: Run | int) -> QuerySet:
+    def aggregate_filter(
+        self, model=ClassAggregate, *, run: Run | int | None = None, runs=None
+    ) -> QuerySet:
         """Rows of `model` (ClassAggregate / TransitionAggregate / ParetoCurve) for this scope
-        and run; the caller groups and sums. Never mixes grains."""
+        and run (or runs); the caller groups and sums. Never mixes grains."""
         grain = self.grain
         if self.nothing or grain is None:
             return model.objects.none()
-        qs = model.objects.filter(run=run, grain=grain)
+        qs = model.objects.filter(grain=grain)
+        qs = qs.filter(run=run) if runs is None else qs.filter(run__in=runs)
         if self.team_id:
             qs = qs.filter(team_id=self.team_id)
         if self.owner_id:
@@ -104,10 +115,7 @@ class Scope:
         the customers' owner index). Empty for runs whose rows retention removed."""
         if self.nothing:
             return []
-        qs = CustomerClasses.objects.filter(run=run, customer__owner_id=self.owner_id)
-        if self.team_id:
-            qs = qs.filter(customer__team_id=self.team_id)
-        qs = qs.filter(**{f"customer__{k}": v for k, v in self.attrs.items()})
+        qs = CustomerClasses.objects.filter(run=run, customer_id__in=self.customers().values("pk"))
         out: list[dict] = []
         sums = {s: Sum(s) for s in AGGREGATE_SUMS}
         # One grouped query per dimension; dimensions are a fixed list (≤ 15), not data.
@@ -126,6 +134,40 @@ class Scope:
                 for row in qs.values(dim).annotate(customers=Count("pk"), **sums).order_by():
                     out.append({"dimension": dim, "code": row.pop(dim), **row})
         return out
+
+    def customers(self) -> QuerySet:
+        """The customers of this scope (access rules + filters), for the few reads that list
+        customers (risk lists): always through customers.access."""
+        if self.nothing or self.user is None:
+            return Customer.objects.none()
+        qs = customers_visible_to(self.user)
+        if self.team_id:
+            qs = qs.filter(team_id=self.team_id)
+        if self.owner_id:
+            qs = qs.filter(owner_id=self.owner_id)
+        return qs.filter(**self.attrs)
+
+    def transition_rows(self, *, runs, dimension: str) -> list[dict]:
+        """[{from_code, to_code, customers}] of `dimension` summed over `runs`: one aggregate
+        query, or (rep + attribute filters) one query on ClassChange of that rep's customers."""
+        if self.nothing or not runs:
+            return []
+        if self.grain is None:
+            qs = ClassChange.objects.filter(
+                run__in=runs,
+                dimension=dimension,
+                customer_id__in=self.customers().values("pk"),
+            )
+            return list(
+                qs.values("from_code", "to_code").annotate(customers=Count("pk")).order_by()
+            )
+        return list(
+            self.aggregate_filter(TransitionAggregate, runs=runs)
+            .filter(dimension=dimension)
+            .values("from_code", "to_code")
+            .annotate(customers=Sum("customers"))
+            .order_by()
+        )
 
     def class_rows(self, *, run: Run | int | None, dimensions) -> list[dict]:
         """[{dimension, code, customers, revenue_window, …}] for this scope in `run`: one
@@ -166,7 +208,10 @@ def scope_from_request(request) -> tuple[Scope, DashboardFilterForm]:
     attrs = {a: data[a] for a in ATTRIBUTES if data.get(a)}
     chosen.update(attrs)
     if user.is_rep:
-        return Scope(owner_id=user.pk, attrs=attrs, chosen=chosen, is_rep_book=True), form
+        return (
+            Scope(owner_id=user.pk, attrs=attrs, chosen=chosen, is_rep_book=True, user=user),
+            form,
+        )
     if user.sees_all_teams:
         team = data.get("team")
         owner = data.get("owner")
@@ -180,6 +225,7 @@ def scope_from_request(request) -> tuple[Scope, DashboardFilterForm]:
                 owner_id=owner.pk if owner else None,
                 attrs=attrs,
                 chosen=chosen,
+                user=user,
             ),
             form,
         )
@@ -193,6 +239,7 @@ def scope_from_request(request) -> tuple[Scope, DashboardFilterForm]:
                 owner_id=owner.pk if owner else None,
                 attrs=attrs,
                 chosen=chosen,
+                user=user,
             ),
             form,
         )

@@ -12,7 +12,12 @@ from customers.exporting import csv_lines, write_xlsx
 
 from .pages import PAGES
 from .scope import Scope, scope_from_request
+from .selectors.funnel import funnel_data, funnel_export
+from .selectors.movements import MOVEMENT_DIMENSIONS, movements_data, movements_export
 from .selectors.overview import overview_data, overview_export
+from .selectors.rfm import rfm_data, rfm_export
+from .selectors.risks import risks_data, risks_export
+from .selectors.value import value_data, value_export
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
@@ -84,3 +89,96 @@ class OverviewView(DashboardView):
 
     def export_table(self, data):
         return overview_export(data)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class _RunPairMixin:
+    """Pages that compare two runs: ?from=<run id>&to=<run id> (defaults: previous, current)."""
+
+    def run_ids(self) -> tuple[int | None, int | None]:
+        return _int(self.request.GET.get("from")), _int(self.request.GET.get("to"))
+
+
+class MovementsView(_RunPairMixin, DashboardView):
+    template_name = "dashboards/movements.html"
+    page = "dashboards:movements"
+    export_name = "movements"
+
+    def get_data(self, scope):
+        dimension = self.request.GET.get("dimension") or "lifecycle"
+        if dimension not in MOVEMENT_DIMENSIONS:
+            dimension = "lifecycle"
+        from_id, to_id = self.run_ids()
+        return movements_data(scope=scope, dimension=dimension, from_id=from_id, to_id=to_id)
+
+    def export_table(self, data):
+        return movements_export(data)
+
+    def get_context_data(self, **kwargs):
+        from segmentation.models import Dimension
+
+        ctx = super().get_context_data(**kwargs)
+        ctx["dimension_choices"] = [(d, Dimension(d).label) for d in MOVEMENT_DIMENSIONS]
+        return ctx
+
+
+class FunnelView(_RunPairMixin, DashboardView):
+    template_name = "dashboards/funnel.html"
+    page = "dashboards:funnel"
+    export_name = "funnel"
+
+    def get_data(self, scope):
+        from_id, to_id = self.run_ids()
+        if from_id is None and to_id is None:
+            # Default period: about a month (the latest run ≥ 30 days before the current one).
+            from .selectors.common import run_trio
+
+            trio = run_trio()
+            start = trio.month_ago or trio.previous
+            from_id = start.pk if start else None
+        return funnel_data(scope=scope, from_id=from_id, to_id=to_id)
+
+    def export_table(self, data):
+        return funnel_export(data)
+
+
+class ValueView(DashboardView):
+    template_name = "dashboards/value.html"
+    page = "dashboards:value"
+    export_name = "value-potential"
+
+    def get_data(self, scope):
+        return value_data(scope=scope)
+
+    def export_table(self, data):
+        return value_export(data)
+
+
+class RfmView(DashboardView):
+    template_name = "dashboards/rfm.html"
+    page = "dashboards:rfm"
+    export_name = "rfm"
+
+    def get_data(self, scope):
+        return rfm_data(scope=scope)
+
+    def export_table(self, data):
+        return rfm_export(data)
+
+
+class RisksView(DashboardView):
+    template_name = "dashboards/risks.html"
+    page = "dashboards:risks"
+    export_name = "risks"
+
+    def get_data(self, scope):
+        return risks_data(scope=scope)
+
+    def export_table(self, data):
+        return risks_export(data)

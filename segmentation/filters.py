@@ -2,8 +2,9 @@
 
 `?moved=<dimension>:<from>:<to>:<after>:<until>` keeps the customers who have a class change
 in `dimension` from `from` to `to` in a run dated after `after` and up to `until` (ISO dates).
-`from` may be empty (customers new since the previous run). The dashboards' movement matrix
-builds these values with `moved_value`; one indexed query on ClassChange
+`from` and `to` may list several classes (comma-separated, e.g. the funnel's "prospect,intent"
+→ "new"); `from` may be empty (customers new since the previous run). The dashboards'
+movement matrix builds these values with `moved_value`; one indexed query on ClassChange
 (change_dim_to_date_idx: dimension, to_code, as_of)."""
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from .models import CLASS_CHOICES, DIMENSIONS, ClassChange
 
 class Moved(NamedTuple):
     dimension: str
-    from_code: str
-    to_code: str
+    from_codes: tuple[str, ...]
+    to_codes: tuple[str, ...]
     after: dt.date
     until: dt.date
 
@@ -30,6 +31,7 @@ class Moved(NamedTuple):
 def moved_value(
     *, dimension: str, from_code: str, to_code: str, after: dt.date, until: dt.date
 ) -> str:
+    """`from_code` / `to_code`: one class code or several joined by commas."""
     return f"{dimension}:{from_code}:{to_code}:{after.isoformat()}:{until.isoformat()}"
 
 
@@ -48,12 +50,14 @@ class MovedField(forms.CharField):
         if dimension not in DIMENSIONS:
             raise ValidationError(_("Unknown dimension %(d)s."), params={"d": dimension})
         codes = set(CLASS_CHOICES[dimension].values)
-        for code in (from_code, to_code):
+        from_codes = tuple(from_code.split(",")) if from_code else ("",)
+        to_codes = tuple(c for c in to_code.split(",") if c)
+        for code in (*from_codes, *to_codes):
             if code and code not in codes:
                 raise ValidationError(
                     _("Unknown class %(c)s of %(d)s."), params={"c": code, "d": dimension}
                 )
-        if not to_code:
+        if not to_codes:
             raise ValidationError(_("The class moved to is missing."))
         try:
             start, end = dt.date.fromisoformat(after), dt.date.fromisoformat(until)
@@ -61,7 +65,7 @@ class MovedField(forms.CharField):
             raise ValidationError(_("Dates must be YYYY-MM-DD.")) from None
         if start >= end:
             raise ValidationError(_("The first date must be before the second."))
-        return Moved(dimension, from_code, to_code, start, end)
+        return Moved(dimension, from_codes, to_codes, start, end)
 
 
 class MovedFilter(django_filters.Filter):
@@ -72,8 +76,8 @@ class MovedFilter(django_filters.Filter):
             return qs
         ids = ClassChange.objects.filter(
             dimension=value.dimension,
-            to_code=value.to_code,
-            from_code=value.from_code,
+            to_code__in=value.to_codes,
+            from_code__in=value.from_codes,
             as_of__gt=value.after,
             as_of__lte=value.until,
         ).values("customer_id")

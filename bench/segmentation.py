@@ -8,7 +8,15 @@ Seeds synthetic data with set-based SQL (generate_series) when the database hold
 customers than asked (or reuses what is there, e.g. a `seed_demo` database), then times two
 nightly runs: the first (no previous run: no history) and the next night's (history and dwell
 diff against the first). Prints wall time, peak memory (max RSS of this process) and
-customers per second."""
+customers per second.
+
+`--custom-dimensions 5` measures instead what five custom dimensions (5 classes each, rules
+over tags, attributes, built-in classes and metrics) add to a run, on a copy of a classified
+database (it activates dimensions and tags customers):
+
+    createdb -h 127.0.0.1 -U postgres -T crm_bench crm_bench_custom
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_bench_custom \
+        .venv/bin/python bench/segmentation.py --custom-dimensions 5"""
 
 from __future__ import annotations
 
@@ -119,7 +127,7 @@ def seed(n_customers: int, per_customer: int, as_of: dt.date) -> None:
     )
 
 
-def timed_run(as_of: dt.date, label: str) -> None:
+def timed_run(as_of: dt.date, label: str) -> float:
     t0 = time.perf_counter()
     run = segmentation_run(as_of=as_of, force=True, triggered_by="bench")
     wall = time.perf_counter() - t0
@@ -138,6 +146,268 @@ def timed_run(as_of: dt.date, label: str) -> None:
         f"{fit.get('count_method')}, spend by {fit.get('spend_method')}, "
         f"notices {[n['code'] for n in fit.get('notices', [])]}"
     )
+    return wall
+
+
+# Five realistic custom dimensions of five classes each (four rules + the default): tags,
+# attributes, built-in classes, metrics incl. the predicted value, and/or/not, every operator.
+def _cls(order, code, zh, en, rule=None):
+    return {"order": order, "code": code, "name_zh_hans": zh, "name_en": en,
+            "rule": rule or {}, "is_default": rule is None}  # fmt: skip
+
+
+BENCH_DIMENSIONS = [
+    (
+        "need",
+        "需求类型",
+        "Need type",
+        [
+            _cls(
+                1,
+                "quality",
+                "品质追求型",
+                "Quality seeker",
+                {
+                    "all": [
+                        {"field": "tag.need", "op": "=", "value": "quality"},
+                        {"field": "margin_pct", "op": ">=", "value": 30},
+                    ]
+                },
+            ),
+            _cls(
+                2,
+                "cost",
+                "成本敏感型",
+                "Cost-sensitive",
+                {"field": "tag.need", "op": "=", "value": "cost"},
+            ),
+            _cls(
+                3,
+                "innovation",
+                "创新驱动型",
+                "Innovation-driven",
+                {"field": "tag.need", "op": "=", "value": "innovation"},
+            ),
+            _cls(
+                4,
+                "margin",
+                "高毛利",
+                "High margin",
+                {"field": "margin_pct", "op": ">=", "value": 35},
+            ),
+            _cls(5, "unknown", "未判断", "Not judged"),
+        ],
+    ),
+    (
+        "urgency",
+        "重要紧急",
+        "Importance × urgency",
+        [
+            _cls(
+                1,
+                "key_urgent",
+                "重要且紧急",
+                "Key and urgent",
+                {
+                    "all": [
+                        {"field": "value_tier", "op": "in", "value": ["core", "important"]},
+                        {"field": "churn_warning", "op": "=", "value": "yes"},
+                    ]
+                },
+            ),
+            _cls(
+                2,
+                "key",
+                "重要",
+                "Key",
+                {"field": "value_tier", "op": "in", "value": ["core", "important"]},
+            ),
+            _cls(
+                3, "urgent", "紧急", "Urgent", {"field": "churn_warning", "op": "=", "value": "yes"}
+            ),
+            _cls(
+                4,
+                "watch",
+                "关注",
+                "Watch",
+                {"field": "recency_days", "op": "between", "value": [90, 365]},
+            ),
+            _cls(5, "routine", "常规", "Routine"),
+        ],
+    ),
+    (
+        "shipper",
+        "发货量",
+        "Shipper",
+        [
+            _cls(
+                1,
+                "heavy",
+                "重货客户",
+                "Heavy shipper",
+                {
+                    "all": [
+                        {"field": "orders_window", "op": ">=", "value": 24},
+                        {"field": "avg_order_value", "op": ">=", "value": 2000},
+                    ]
+                },
+            ),
+            _cls(
+                2,
+                "regular",
+                "常规发货",
+                "Regular",
+                {"field": "orders_window", "op": ">=", "value": 12},
+            ),
+            _cls(
+                3,
+                "big",
+                "大额",
+                "Big spender",
+                {
+                    "any": [
+                        {"field": "revenue_window", "op": ">=", "value": 50000},
+                        {"field": "expected_revenue_365d", "op": ">=", "value": 50000},
+                    ]
+                },
+            ),
+            _cls(4, "light", "少量", "Light", {"field": "orders_window", "op": ">=", "value": 1}),
+            _cls(5, "none", "无发货", "None"),
+        ],
+    ),
+    (
+        "coop",
+        "合作意愿",
+        "Willingness to cooperate",
+        [
+            _cls(
+                1,
+                "high",
+                "高",
+                "High",
+                {
+                    "all": [
+                        {"field": "contacts_window", "op": ">=", "value": 3},
+                        {"field": "satisfaction", "op": ">=", "value": 4},
+                    ]
+                },
+            ),
+            _cls(
+                2,
+                "medium",
+                "中",
+                "Medium",
+                {
+                    "all": [
+                        {"field": "contacts_window", "op": ">=", "value": 1},
+                        {"not": {"field": "complaints", "op": ">=", "value": 2}},
+                    ]
+                },
+            ),
+            _cls(3, "low", "低", "Low", {"field": "complaints", "op": ">=", "value": 2}),
+            _cls(4, "unknown", "未知", "Unknown", {"field": "satisfaction", "op": "empty"}),
+            _cls(5, "cold", "冷淡", "Cold"),
+        ],
+    ),
+    (
+        "market",
+        "市场分群",
+        "Market group",
+        [
+            _cls(
+                1,
+                "industrial",
+                "工业大客户",
+                "Industrial key",
+                {
+                    "all": [
+                        {"field": "industry", "op": "in", "value": ["manufacturing", "logistics"]},
+                        {"field": "size", "op": "=", "value": "large"},
+                    ]
+                },
+            ),
+            _cls(
+                2,
+                "coastal",
+                "沿海价值",
+                "Coastal value",
+                {
+                    "all": [
+                        {"field": "region", "op": "in", "value": ["east", "south"]},
+                        {"field": "revenue_window", "op": ">=", "value": 10000},
+                    ]
+                },
+            ),
+            _cls(
+                3,
+                "consumer",
+                "个人消费者",
+                "Consumer",
+                {"field": "kind", "op": "=", "value": "individual"},
+            ),
+            _cls(
+                4, "fading", "活跃度下降", "Fading", {"field": "p_alive", "op": "<", "value": 0.3}
+            ),
+            _cls(5, "other", "其他", "Other"),
+        ],
+    ),
+]
+
+
+def custom_dimensions_setup(n: int) -> None:
+    """Activates the first `n` bench dimensions (5 classes each) and tags about a third of the
+    customers with a need type, set-based."""
+    from customers.models import TagDefinition, TagOption
+    from segmentation.custom.services import (
+        custom_dimension_activate,
+        custom_dimension_create,
+    )
+    from segmentation.models import CustomDimension
+
+    tag, _created = TagDefinition.objects.get_or_create(
+        key="need", defaults={"name_zh_hans": "需求类型", "name_en": "Need type"}
+    )
+    for i, (code, zh, en) in enumerate(
+        [("cost", "成本敏感型", "cost-sensitive"), ("quality", "品质追求型", "quality-seeking"),
+         ("innovation", "创新驱动型", "innovation-driven")]
+    ):  # fmt: skip
+        TagOption.objects.get_or_create(
+            tag=tag, code=code, defaults={"label_zh_hans": zh, "label_en": en, "order": i}
+        )
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO customers_customertag (customer_id, tag_id, value, set_at) "
+            "SELECT id, %s, (ARRAY['cost','quality','innovation'])[1 + id %% 3], now() "
+            "FROM customers_customer WHERE id %% 3 = 0 ON CONFLICT DO NOTHING",
+            [tag.pk],
+        )
+    for code, zh, en, classes in BENCH_DIMENSIONS[:n]:
+        if CustomDimension.objects.filter(code=code, status="active").exists():
+            continue
+        dim = custom_dimension_create(code=code, name_zh_hans=zh, name_en=en, classes=classes)
+        custom_dimension_activate(dimension=dim)
+
+
+def custom_dimensions_bench(n: int) -> None:
+    """The extra time of `n` custom dimensions: the current date re-run without them, then
+    with them (same data, same baseline: the previous run, which did not compute them, so
+    neither run writes custom history)."""
+    from segmentation.models import CustomDimension, Run
+
+    current = Run.objects.filter(is_current=True).first()
+    if current is None:
+        sys.exit("No current run: run the classification once first.")
+    as_of = current.as_of
+    CustomDimension.objects.filter(status="active").update(status="retired")
+    without = timed_run(as_of, "re-run without custom dimensions")
+    custom_dimensions_setup(n)
+    with_custom = timed_run(as_of, f"re-run with {n} custom dimensions × 5 classes")
+    load = os.getloadavg()
+    print(
+        f"extra time of {n} custom dimensions: {with_custom - without:+.1f} s wall "
+        f"(custom step itself {Run.objects.get(as_of=as_of).timings.get('custom', 0):.1f} s "
+        f"summed over partitions); load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}"
+    )
 
 
 def main() -> None:
@@ -149,6 +419,14 @@ def main() -> None:
         "--with-hooks",
         action="store_true",
         help="also run the post-run hooks (strategies' task generation) in this process",
+    )
+    parser.add_argument(
+        "--custom-dimensions",
+        type=int,
+        default=0,
+        metavar="N",
+        help="measure the extra time of N (1-5) custom dimensions × 5 classes instead: the "
+        "current date re-run without them, then with them (use a copy of the database)",
     )
     args = parser.parse_args()
     if not args.with_hooks:
@@ -167,6 +445,9 @@ def main() -> None:
         print(f"transactions in database: {cur.fetchone()[0]:,}")
     from segmentation.models import Run
 
+    if args.custom_dimensions:
+        custom_dimensions_bench(min(args.custom_dimensions, len(BENCH_DIMENSIONS)))
+        return
     current = Run.objects.filter(is_current=True).first()
     as_of = args.as_of
     if current is not None and current.as_of >= as_of:

@@ -18,7 +18,7 @@ import time
 
 from django.db import connection, transaction
 
-from .models import DIMENSIONS, ClassChange, CustomerClasses, Run
+from .models import CUSTOM_PREFIX, DIMENSIONS, ClassChange, CustomerClasses, Run
 from .models.aggregates import (
     AGGREGATE_SUMS,
     ATTRIBUTES,
@@ -62,11 +62,19 @@ def _tables() -> dict[str, str]:
     }
 
 
-def _unpivot() -> list[tuple[str, str]]:
-    """(dimension, SQL expression of its code) for every stored dimension."""
+def _unpivot(run: Run | None = None) -> list[tuple[str, str]]:
+    """(dimension, SQL expression of its code) for every stored dimension, and for the custom
+    dimensions `run` evaluated (custom_<code>, read from the JSON column)."""
     pairs = [(dim, f"cc.{_q(dim)}") for dim in DIMENSIONS]
     for name, (a, b) in PAIR_DIMENSIONS.items():
         pairs.append((name, f"cc.{_q(a)} || '{PAIR_SEPARATOR}' || cc.{_q(b)}"))
+    for code in sorted((run.custom_versions or {}) if run is not None else {}):
+        # Codes are validated slugs ([a-z0-9_]), safe inside the SQL literal.
+        if connection.vendor == "postgresql":
+            expr = f"COALESCE(cc.{_q('custom')} ->> '{code}', '')"
+        else:
+            expr = f"COALESCE(json_extract(cc.{_q('custom')}, '$.{code}'), '')"
+        pairs.append((f"{CUSTOM_PREFIX}{code}", expr))
     return pairs
 
 
@@ -82,8 +90,8 @@ def _cell_select(grain_columns: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _class_sql_postgres(t: dict[str, str]) -> str:
-    values = ", ".join(f"('{dim}', {expr})" for dim, expr in _unpivot())
+def _class_sql_postgres(t: dict[str, str], run: Run | None = None) -> str:
+    values = ", ".join(f"('{dim}', {expr})" for dim, expr in _unpivot(run))
     sets = ", ".join(
         "(" + ", ".join(["d.dimension", "d.code", *(f"c.{_q(c)}" for c in cols)]) + ")"
         for cols in GRAIN_COLUMNS.values()
@@ -111,12 +119,12 @@ def _class_sql_postgres(t: dict[str, str]) -> str:
     """  # noqa: S608 - identifiers are quoted model names, values are parameters
 
 
-def _class_sql_generic(t: dict[str, str], grain: str) -> str:
+def _class_sql_generic(t: dict[str, str], grain: str, run: Run | None = None) -> str:
     cols = GRAIN_COLUMNS[grain]
     group = ", ".join(f"c.{_q(c)}" for c in cols)
     sums = ", ".join(f"COALESCE(SUM(cc.{_q(s)}), 0)" for s in AGGREGATE_SUMS)
     selects = []
-    for dim, expr in _unpivot():
+    for dim, expr in _unpivot(run):
         selects.append(
             f"SELECT %s, '{grain}', '{dim}', {expr}, {', '.join(_cell_select(cols))}, "  # noqa: S608 - identifiers are quoted model names, values are parameters
             f"COUNT(*), {sums} "
@@ -250,11 +258,11 @@ def aggregates_write(run: Run) -> dict[str, float]:
     aggregates_delete(run)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(_class_sql_postgres(t), [run.pk, run.pk])
+            cursor.execute(_class_sql_postgres(t, run), [run.pk, run.pk])
         else:
-            n = len(_unpivot())
+            n = len(_unpivot(run))
             for grain in GRAIN_COLUMNS:
-                cursor.execute(_class_sql_generic(t, grain), [run.pk, run.pk] * n)
+                cursor.execute(_class_sql_generic(t, grain, run), [run.pk, run.pk] * n)
     timings["aggregates_classes"] = time.perf_counter() - clock
     clock = time.perf_counter()
     with connection.cursor() as cursor:

@@ -8,7 +8,8 @@ from collections import defaultdict
 
 from django.utils.translation import gettext as _
 
-from segmentation.models import CLASS_CHOICES, Dimension
+from segmentation.custom.selectors import custom_dimensions_labels
+from segmentation.models import CLASS_CHOICES, CUSTOM_PREFIX, Dimension
 
 from ..scope import Scope
 from .common import label, money, pct, run_trio
@@ -37,17 +38,37 @@ def _index(rows: list[dict]) -> dict[str, dict[str, dict]]:
     return out
 
 
+def _custom_dimensions(run) -> dict[str, tuple[str, list[str]]]:
+    """{custom_<code>: (label, class order)} of the custom dimensions `run` evaluated
+    (segmentation.custom; labels are cached there, so no query per dimension)."""
+    if run is None or not getattr(run, "custom_versions", None):
+        return {}
+    labels = custom_dimensions_labels()
+    out = {}
+    for code in sorted(run.custom_versions):
+        key = f"{CUSTOM_PREFIX}{code}"
+        found = labels.get(key)
+        out[key] = (
+            found.name() if found else key,
+            [c for c, _zh, _en in found.classes] if found else [],
+        )
+    return out
+
+
 def overview_data(*, scope: Scope) -> dict:
     trio = run_trio()
-    now = _index(scope.class_rows(run=trio.current, dimensions=OVERVIEW_DIMENSIONS))
-    prev = _index(scope.class_rows(run=trio.previous, dimensions=OVERVIEW_DIMENSIONS))
-    month = _index(scope.class_rows(run=trio.month_ago, dimensions=OVERVIEW_DIMENSIONS))
+    custom = _custom_dimensions(trio.current)
+    shown = (*OVERVIEW_DIMENSIONS, *custom)
+    now = _index(scope.class_rows(run=trio.current, dimensions=shown))
+    prev = _index(scope.class_rows(run=trio.previous, dimensions=shown))
+    month = _index(scope.class_rows(run=trio.month_ago, dimensions=shown))
     dimensions = []
-    for dim in OVERVIEW_DIMENSIONS:
+    for dim in shown:
         classes = now.get(dim, {})
         total_n = sum(r["customers"] for r in classes.values())
         total_rev = sum(r["revenue_window"] or 0 for r in classes.values())
-        order = list(CLASS_CHOICES[dim].values)
+        order = custom[dim][1] if dim in custom else list(CLASS_CHOICES[dim].values)
+        dim_label = custom[dim][0] if dim in custom else str(Dimension(dim).label)
         rows = []
         # Classes empty now but filled before still show (0, with the drop).
         codes = set(classes) | set(prev.get(dim, {})) | set(month.get(dim, {}))
@@ -64,17 +85,21 @@ def overview_data(*, scope: Scope) -> dict:
                     "revenue_pct": pct(r["revenue_window"] or 0, total_rev),
                     "delta_previous": _delta(r, prev, dim, code),
                     "delta_month": _delta(r, month, dim, code),
-                    "url": scope.customers_url(**{dim: code}),
+                    "url": (
+                        scope.customers_url(custom_class=f"{dim}:{code}")
+                        if dim in custom
+                        else scope.customers_url(**{dim: code})
+                    ),
                 }
             )
         dimensions.append(
             {
                 "dimension": dim,
-                "label": str(Dimension(dim).label),
+                "label": dim_label,
                 "rows": rows,
                 "customers": total_n,
                 "chart": {
-                    "title": str(Dimension(dim).label),
+                    "title": dim_label,
                     "labels": {
                         "customers": _("Customers"),
                         "revenue": _("Revenue share (%)"),

@@ -439,15 +439,16 @@ def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database (the targets are for PostgreSQL).")
     call_command("migrate", verbosity=0)
+    if args.custom_dimensions:
+        # Measured on the database as it is (a copy of a classified one): no seeding.
+        custom_dimensions_bench(min(args.custom_dimensions, len(BENCH_DIMENSIONS)))
+        return
     seed(args.customers, args.orders_per_customer, args.as_of)
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM customers_transaction")
         print(f"transactions in database: {cur.fetchone()[0]:,}")
     from segmentation.models import Run
 
-    if args.custom_dimensions:
-        custom_dimensions_bench(min(args.custom_dimensions, len(BENCH_DIMENSIONS)))
-        return
     current = Run.objects.filter(is_current=True).first()
     as_of = args.as_of
     if current is not None and current.as_of >= as_of:

@@ -6,6 +6,7 @@ import dataclasses
 
 from celery import shared_task
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 # The report waits this long for the page that polls it (then the upload expires too).
 REPORT_TTL_SECONDS = 24 * 60 * 60
@@ -48,15 +49,25 @@ def customer_import_task(
     from crm.models import User
 
     from .importing import run_import
+    from .importing.report import ImportReport
 
-    actor = User.objects.get(pk=actor_id)
-    report = run_import(
-        kind=kind,
-        path=path,
-        actor=actor,
-        dry_run=step == "check",
-        skip_invalid=skip_invalid,
-        create_customers=create_customers,
-        skipped_path=skipped_path,
-    )
+    try:
+        actor = User.objects.get(pk=actor_id)
+        report = run_import(
+            kind=kind,
+            path=path,
+            actor=actor,
+            dry_run=step == "check",
+            skip_invalid=skip_invalid,
+            create_customers=create_customers,
+            skipped_path=skipped_path,
+        )
+    except Exception as exc:
+        # The page polls for a report: give it a failed one rather than leave it waiting.
+        failed = ImportReport(kind=kind, dry_run=step == "check", skip_invalid=skip_invalid)
+        failed.failed = _("The import job stopped with an error (%(error)s).") % {
+            "error": type(exc).__name__
+        }
+        import_report_store(token, step, failed)
+        raise
     import_report_store(token, step, report)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.pagination import CappedCountPaginator
+from crm.queue import QueueUnavailable, enqueue
 from customers.access import customers_visible_to
 
 from .custom.admin import CustomDimensionAdmin
@@ -301,14 +301,20 @@ class RunAdmin(admin.ModelAdmin):
         if request.method != "POST" or not _is_admin(request):
             raise PermissionDenied
         today = timezone.localdate().isoformat()
-        transaction.on_commit(
-            lambda: segmentation_run_task.delay(
-                as_of=today, force=True, triggered_by=f"admin:{request.user.username}"
+        try:
+            enqueue(
+                segmentation_run_task,
+                as_of=today,
+                force=True,
+                triggered_by=f"admin:{request.user.username}",
             )
-        )
-        self.message_user(
-            request, gettext("A run as of {d} is queued; refresh to follow it.").format(d=today)
-        )
+        except QueueUnavailable as exc:
+            self.message_user(request, str(exc), level=messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                gettext("A run as of {d} is queued; refresh to follow it.").format(d=today),
+            )
         return HttpResponseRedirect(reverse("admin:segmentation_run_changelist"))
 
 

@@ -110,6 +110,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Sessions expire after a working day of inactivity; personal data should not stay open.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 10)
+# In the database, never only in Redis: a Redis outage must not log everybody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -169,8 +171,11 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Degrades to "no cache" while Redis is down (crm/cache.py); short timeouts so a
+            # page never waits long for it.
+            "BACKEND": "crm.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 2},
         }
     }
 else:
@@ -188,6 +193,11 @@ CELERY_TIMEZONE = TIME_ZONE
 # Longer than the longest task (a 1M-customer segmentation run takes minutes), so Redis does
 # not redeliver a task that is still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 60 * 60}
+# Jobs a person starts from a page (run now, big imports) are published by crm.queue.enqueue,
+# which gives up after about a second when the broker is down and says so; this is the
+# limit for every other connection attempt (workers, beat, post-run hooks retry on their own).
+CELERY_BROKER_CONNECTION_TIMEOUT = 4
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE: dict = {}
 
 # Segmentation: classify every customer nightly at SEGMENTATION_NIGHTLY_AT (HH:MM, TIME_ZONE).

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import logging
 import re
 import tempfile
 import time
@@ -23,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -40,6 +41,8 @@ from .specs import (
     Column,
     ImportKind,
 )
+
+log = logging.getLogger(__name__)
 
 # Rows validated and resolved together: one query per chunk for customer codes and one for
 # existing keys. 5,000 codes keep each IN (…) list well under every database's limits.
@@ -140,6 +143,18 @@ class Importer:
                     self.report.timings["write"] = time.perf_counter() - started
         except ImportFileError as exc:
             self.report.file_error = str(exc)
+        except DatabaseError as exc:
+            # The write runs in one transaction, so a lost connection or a database error
+            # leaves nothing behind; say so, and let the next use reconnect.
+            log.warning("import of %s failed: %s", self.kind.name, exc)
+            self.report.written = False
+            self.report.created = self.report.updated = self.report.customers_created = 0
+            detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            self.report.failed = _(
+                "The import failed in the database (%(error)s). Nothing of this file was stored."
+            ) % {"error": detail}
+            if not connection.in_atomic_block:
+                connection.close()
         return self.report
 
     def _map_header(self, header: list[Any]) -> None:

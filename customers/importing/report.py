@@ -37,6 +37,9 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     file_error: str | None = None
+    # The job failed for a reason outside the file (the database connection was lost, the
+    # worker crashed): nothing was stored and the same import may simply be run again.
+    failed: str | None = None
     written: bool = False
     samples: list[dict] = field(default_factory=list)
     skipped_path: str | None = None

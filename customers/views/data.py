@@ -16,6 +16,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
 
+from crm.queue import QueueUnavailable, enqueue
+
 from ..exporting import csv_lines, customer_export_rows, write_xlsx
 from ..forms import ImportForm
 from ..importing import KINDS, run_import
@@ -123,23 +125,35 @@ class ImportView(ManagerRequiredMixin, View):
         context = {"token": token, "upload": entry, "kind": KINDS[entry["kind"]], "step": step}
         if Path(entry["path"]).stat().st_size > SYNC_IMPORT_MAX_BYTES:
             cache.delete(import_report_key(token, step))  # a report of an earlier attempt
-            customer_import_task.delay_on_commit(
-                token=token, step=step, actor_id=request.user.pk, **args
-            )
+            try:
+                enqueue(
+                    customer_import_task, token=token, step=step, actor_id=request.user.pk, **args
+                )
+            except QueueUnavailable as exc:
+                # Nothing started; the upload stays, so the same step can be asked again.
+                retry = {"queue_error": str(exc), "skip_invalid": skip_invalid}
+                request.session.save()  # kept despite the 503: the upload is asked for again
+                return render(request, self.template_name, {**context, **retry}, status=503)
             return render(request, self.template_name, {**context, "pending": True})
         report = run_import(actor=request.user, dry_run=step == "check", **args)
+        status = 400 if step == "apply" and not report.written else 200
+        if report.failed:
+            status = 503
+            request.session.save()  # kept despite the 503: "Try again" names this upload
         return render(
             request,
             self.template_name,
             {**context, "report": report, "applied": step == "apply"},
-            status=400 if step == "apply" and not report.written else 200,
+            status=status,
         )
 
     def _apply(self, request):
         token = request.POST["token"]
         entry = _upload_for(request, token)
         skip_invalid = request.POST.get("skip_invalid") == "1"
-        return self._run(request, token, entry, step="apply", skip_invalid=skip_invalid)
+        # "check" again after the queue was unavailable; otherwise the import itself.
+        step = "check" if request.POST.get("step") == "check" else "apply"
+        return self._run(request, token, entry, step=step, skip_invalid=skip_invalid)
 
 
 class ImportStatusView(ManagerRequiredMixin, View):

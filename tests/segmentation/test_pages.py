@@ -248,11 +248,11 @@ def test_run_now_is_for_admins_only(client, admin_ada, manager_maria, classified
         calls = []
         import segmentation.admin as seg_admin
 
-        mp.setattr(seg_admin.segmentation_run_task, "delay", lambda **kw: calls.append(kw))
+        mp.setattr(seg_admin, "enqueue", lambda task, **kw: calls.append((task, kw)))
         response = client.post(url)
     assert response.status_code == 302
-    # on_commit callbacks do not fire inside the test transaction; the click is accepted.
     assert response["Location"].endswith(reverse("admin:segmentation_run_changelist"))
+    assert [(task, kw["force"]) for task, kw in calls] == [(seg_admin.segmentation_run_task, True)]
 
 
 def test_admin_pin_form_refuses_a_class_of_another_dimension(client, admin_ada, classified):

@@ -15,9 +15,15 @@ FLOAT_DECIMALS = 2
 
 
 def frame_insert(
-    *, table: str, frame: pd.DataFrame, columns: Sequence[str], integer_columns: Sequence[str] = ()
+    *,
+    table: str,
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    integer_columns: Sequence[str] = (),
+    text_columns: Sequence[str] = (),
 ) -> int:
-    """Inserts `frame[columns]` into `table`; returns the number of rows."""
+    """Inserts `frame[columns]` into `table`; returns the number of rows. `text_columns`
+    keep "" as "" (a CSV COPY would otherwise read an empty field as NULL)."""
     if frame.empty:
         return 0
     data = frame.loc[:, list(columns)].copy()
@@ -35,7 +41,12 @@ def frame_insert(
         data.to_csv(buffer, header=False, index=False, na_rep="")
         buffer.seek(0)
         with connection.cursor() as cursor:
-            sql = f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN WITH (FORMAT csv)"
+            keep = ", ".join(connection.ops.quote_name(c) for c in text_columns)
+            force = f", FORCE_NOT_NULL ({keep})" if text_columns else ""
+            sql = (
+                f"COPY {connection.ops.quote_name(table)} ({quoted}) "
+                f"FROM STDIN WITH (FORMAT csv{force})"
+            )
             cursor.copy_expert(sql, buffer)
         return len(data)
     placeholders = ", ".join(["%s"] * len(columns))

@@ -337,6 +337,7 @@ class PartitionResult:
             frame=changes,
             columns=["customer_id", "dimension", "from_code", "to_code", "run_id", "as_of"],
             integer_columns=["customer_id", "run_id"],
+            text_columns=["from_code"],  # a customer new since the baseline comes from ""
         )
 
 

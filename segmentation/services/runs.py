@@ -477,6 +477,8 @@ def _history_write(*, run: Run, classes: pd.DataFrame, prev: pd.DataFrame | None
         frame=changes,
         columns=["customer_id", "dimension", "from_code", "to_code", "run_id", "as_of"],
         integer_columns=["customer_id", "run_id"],
+        # A customer new since the baseline comes from "" (no class), not NULL.
+        text_columns=["from_code"],
     )
 
 

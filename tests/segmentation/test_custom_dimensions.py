@@ -282,3 +282,17 @@ def test_run_is_current_and_reads_custom_for_strategies(book):
     rows = CustomerClasses.objects.filter(class_rows_filter("custom_need", "heavy"), run=run)
     assert list(rows.values_list("customer_id", flat=True)) == [book["heavy"].pk]
     assert Run.objects.get(is_current=True) == run
+
+
+def test_customer_new_since_the_baseline_enters_from_no_class(book, rep_alice):
+    """On PostgreSQL the history is written by COPY: "" must stay "" (not NULL)."""
+    today = timezone.localdate()
+    _dimension()
+    segmentation_run(as_of=today - dt.timedelta(days=1))
+    newcomer = _buyer(rep_alice, [0], name="新来的")
+    second = segmentation_run(as_of=today)
+    changes = ClassChange.objects.filter(run=second, customer=newcomer)
+    assert {(c.dimension, c.from_code) for c in changes} >= {
+        ("custom_need", ""),
+        ("lifecycle", ""),
+    }

@@ -7,6 +7,7 @@ missing label) is false — ``≠`` included; ``empty`` is true exactly for empt
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Mapping
@@ -29,6 +30,8 @@ from segmentation.models import (
 from segmentation.writers import frame_insert
 
 from .schema import ATTRIBUTE_COLUMNS, Catalog, Cmp, DimensionSpec, Group, Node, dimension_errors
+
+log = logging.getLogger(__name__)
 
 RULE = "r"  # the class's own rule matched
 DEFAULT = "d"  # no rule matched: the default class
@@ -260,12 +263,26 @@ _plans: dict[tuple, Plan] = {}
 
 def custom_versions_record(run: Run) -> dict[str, int]:
     """Records on the run which custom dimension versions it evaluates (the active ones now).
-    Called once when a run starts; the partitions read the record."""
-    versions = dict(
+    Called once when a run starts; the partitions read the record.
+
+    An active version that no longer validates (a tag it reads was deleted or switched off
+    since it was activated) is left out and logged: one broken custom dimension must not
+    stop the nightly classification of every customer."""
+    from .schema import catalog_load
+
+    catalog = catalog_load()
+    versions: dict[str, int] = {}
+    for dim in (
         CustomDimension.objects.filter(status=CustomDimensionStatus.ACTIVE)
+        .prefetch_related("classes")
         .order_by("code")
-        .values_list("code", "pk")
-    )
+    ):
+        try:
+            spec_from_dimension(dim, catalog)
+        except ValueError:
+            log.exception("custom dimension %s skipped in run %s", dim.code, run.as_of)
+            continue
+        versions[dim.code] = dim.pk
     Run.objects.filter(pk=run.pk).update(custom_versions=versions)
     run.custom_versions = versions
     return versions

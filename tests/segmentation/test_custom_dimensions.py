@@ -296,3 +296,34 @@ def test_customer_new_since_the_baseline_enters_from_no_class(book, rep_alice):
         ("custom_need", ""),
         ("lifecycle", ""),
     }
+
+
+def test_a_dimension_broken_after_activation_is_skipped_not_fatal(book, need_tag):
+    _dimension()
+    need_tag.active = False  # the rule reads tag.need, which no longer exists for rules
+    need_tag.save()
+    run = segmentation_run(as_of=timezone.localdate())
+    assert run.status == "succeeded"
+    assert run.custom_versions == {}
+    assert _custom(run, book["quality"]) == (None, None)
+
+
+def test_customer_panel_queries_do_not_grow_with_dimensions(
+    book, django_assert_max_num_queries, need_tag
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _dimension()
+    segmentation_run(as_of=timezone.localdate())
+    with CaptureQueriesContext(connection) as one:
+        customer_classes_get(customer_id=book["quality"].pk)
+    for code in ("band", "size"):
+        dim = custom_dimension_create(
+            code=code, name_zh_hans=code, name_en=code, classes=_classes()
+        )
+        custom_dimension_activate(dimension=dim)
+    segmentation_run(as_of=timezone.localdate(), force=True)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        data = customer_classes_get(customer_id=book["quality"].pk)
+    assert {c.dimension for c in data["classes"]} >= {"custom_need", "custom_band", "custom_size"}

@@ -41,31 +41,56 @@ PINNED = "p"  # set by hand
 # ---- vectorised --------------------------------------------------------------------------
 
 
-def _number(frame: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in frame:
-        return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+class Columns:
+    """The evaluation frame's columns, converted once and shared by every rule of every
+    dimension: numbers as float arrays (NaN = empty), labels factorized to integer codes
+    (-1 = empty, "" included), so each comparison is one numpy operation on integers."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self.n = len(frame)
+        self._numbers: dict[str, np.ndarray] = {}
+        self._labels: dict[str, tuple[np.ndarray, dict[str, int]]] = {}
+
+    def number(self, name: str) -> np.ndarray:
+        if name not in self._numbers:
+            if name not in self.frame:
+                self._numbers[name] = np.full(self.n, np.nan)
+            else:
+                self._numbers[name] = pd.to_numeric(self.frame[name], errors="coerce").to_numpy(
+                    dtype="float64", na_value=np.nan
+                )
+        return self._numbers[name]
+
+    def labels(self, name: str) -> tuple[np.ndarray, dict[str, int]]:
+        if name not in self._labels:
+            if name not in self.frame:
+                self._labels[name] = (np.full(self.n, -1, dtype=np.int64), {})
+            else:
+                values = self.frame[name].to_numpy(dtype=object)
+                codes, uniques = pd.factorize(values, use_na_sentinel=True)
+                codes = codes.astype(np.int64, copy=False)
+                lookup = {}
+                for i, u in enumerate(uniques):
+                    if u == "":
+                        codes[codes == i] = -1
+                    else:
+                        lookup[str(u)] = i
+                self._labels[name] = (codes, lookup)
+        return self._labels[name]
 
 
-def _labels(frame: pd.DataFrame, name: str) -> tuple[pd.Series, np.ndarray]:
-    if name not in frame:
-        empty = pd.Series([None] * len(frame), index=frame.index, dtype=object)
-        return empty, np.zeros(len(frame), dtype=bool)
-    s = frame[name]
-    present = (s.notna() & (s != "")).to_numpy(dtype=bool)
-    return s, present
-
-
-def mask(node: Node, frame: pd.DataFrame) -> np.ndarray:
+def mask(node: Node, frame: pd.DataFrame | Columns) -> np.ndarray:
     """Boolean array: which rows of `frame` satisfy `node`."""
+    cols = frame if isinstance(frame, Columns) else Columns(frame)
     if isinstance(node, Group):
         if node.op == "not":
-            return ~mask(node.children[0], frame)
-        parts = [mask(c, frame) for c in node.children]
+            return ~mask(node.children[0], cols)
+        parts = [mask(c, cols) for c in node.children]
         combine = np.logical_and if node.op == "all" else np.logical_or
         return combine.reduce(parts) if len(parts) > 1 else parts[0]
     if node.kind == "number":
-        x = _number(frame, node.field)
+        x = cols.number(node.field)
         present = ~np.isnan(x)
         with np.errstate(invalid="ignore"):
             if node.op == "empty":
@@ -87,19 +112,27 @@ def mask(node: Node, frame: pd.DataFrame) -> np.ndarray:
                     "ge": lambda: x >= v,
                 }[node.op]()
             )
-    s, present = _labels(frame, node.field)
+    codes, lookup = cols.labels(node.field)
+    present = codes >= 0
     if node.op == "empty":
         return ~present
     if node.op == "in":
-        return present & s.isin(list(node.value)).to_numpy(dtype=bool)
+        wanted = [lookup[v] for v in node.value if v in lookup]
+        return (
+            np.isin(codes, np.array(wanted, dtype=np.int64)) if wanted else ~np.ones(cols.n, bool)
+        )
+    code = lookup.get(node.value)
     if node.op == "eq":
-        return present & (s == node.value).to_numpy(dtype=bool)
-    return present & (s != node.value).to_numpy(dtype=bool)
+        return codes == code if code is not None else np.zeros(cols.n, dtype=bool)
+    return present & (codes != code) if code is not None else present
 
 
-def classify_dimension(spec: DimensionSpec, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def classify_dimension(
+    spec: DimensionSpec, frame: pd.DataFrame | Columns
+) -> tuple[np.ndarray, np.ndarray]:
     """(class codes, why codes) per row: the first class whose rule matches, else default."""
-    n = len(frame)
+    cols = frame if isinstance(frame, Columns) else Columns(frame)
+    n = cols.n
     chosen = np.full(n, -1, dtype=np.int64)
     for i, cls in enumerate(spec.classes):
         open_ = chosen < 0
@@ -107,7 +140,7 @@ def classify_dimension(spec: DimensionSpec, frame: pd.DataFrame) -> tuple[np.nda
             break
         if cls.rule is None:
             continue
-        hit = mask(cls.rule, frame) & open_
+        hit = mask(cls.rule, cols) & open_
         chosen[hit] = i
     codes = np.array([c.code for c in spec.classes] + [spec.default], dtype=object)
     matched = chosen >= 0
@@ -194,7 +227,8 @@ def attributes_frame(*, lo: int, hi: int, fields: set[str]) -> pd.DataFrame:
     df = _fetch(qs, ["customer_id", *wanted]).set_index("customer_id")
     for name in wanted:
         if name in ("owner", "team"):
-            df[name] = df[name].map(lambda v: None if v is None else str(int(v)))
+            ids = pd.to_numeric(df[name], errors="coerce").astype("Int64")
+            df[name] = ids.astype(str).where(ids.notna(), None).astype(object)
         elif name in ("annual_budget", "annual_revenue", "employees", "growth_rate"):
             df[name] = pd.to_numeric(df[name], errors="coerce").astype("float64")
     return df
@@ -359,15 +393,22 @@ class PartitionResult:
 
 
 def _json_column(index: pd.Index, values: dict[str, np.ndarray]) -> pd.Series:
-    """'{"a":"x","b":"y"}' per row, built column-wise. Codes are validated slugs
-    ([a-z0-9_]), so they need no escaping."""
+    """'{"a":"x","b":"y"}' per row. Rows share few combinations, so each distinct one is
+    formatted once and spread with one take. Codes are validated slugs ([a-z0-9_]), so they
+    need no escaping."""
     if not values:
         return pd.Series([None] * len(index), index=index, dtype=object)
-    text = pd.Series("{", index=index, dtype=object)
-    for i, (code, arr) in enumerate(values.items()):
-        sep = "," if i else ""
-        text = text + f'{sep}"{code}":"' + pd.Series(arr, index=index, dtype=object) + '"'
-    return text + "}"
+    keys = np.zeros(len(index), dtype=np.int64)
+    parts = []
+    for code, arr in values.items():
+        codes, uniques = pd.factorize(arr)
+        keys = keys * (len(uniques) + 1) + codes
+        parts.append((code, codes, uniques))
+    distinct, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    texts = np.empty(len(distinct), dtype=object)
+    for k, row in enumerate(first):
+        texts[k] = "{" + ",".join(f'"{code}":"{u[c[row]]}"' for code, c, u in parts) + "}"
+    return pd.Series(texts[inverse.ravel()], index=index, dtype=object)
 
 
 def _baseline_codes(baseline: Run, codes: list[str], lo: int, hi: int) -> pd.DataFrame:
@@ -408,8 +449,9 @@ def custom_partition(
         if pins is not None and not pins.empty
         else None
     )
+    columns = Columns(inputs)
     for spec in plan.dimensions:
-        code_arr, why_arr = classify_dimension(spec, inputs)
+        code_arr, why_arr = classify_dimension(spec, columns)
         if custom_pins is not None and not custom_pins.empty:
             mine = custom_pins[custom_pins["dimension"] == f"{CUSTOM_PREFIX}{spec.code}"]
             allowed = {c.code for c in spec.classes} | {spec.default}

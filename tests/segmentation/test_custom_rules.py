@@ -320,3 +320,21 @@ def test_reason_chinese():
 def test_reason_default_and_pinned():
     assert "default class" in _reason("en", DEFAULT)
     assert "set by hand" in _reason("en", PINNED)
+
+
+def test_json_column_formats_each_combination():
+    import json
+
+    from segmentation.custom.evaluate import _json_column
+
+    index = pd.Index([10, 11, 12, 13])
+    a = np.array(["x", "y", "x", "x"], dtype=object)
+    b = np.array(["p", "p", "q", "p"], dtype=object)
+    out = _json_column(index, {"a": a, "b": b})
+    assert [json.loads(v) for v in out] == [
+        {"a": "x", "b": "p"},
+        {"a": "y", "b": "p"},
+        {"a": "x", "b": "q"},
+        {"a": "x", "b": "p"},
+    ]
+    assert list(out.index) == [10, 11, 12, 13]

@@ -15,9 +15,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.pagination import CappedCountPaginator
-from crm.queue import QueueUnavailable, enqueue
+from crm.queue import QueueUnavailable
 from customers.access import customers_visible_to
 
+from . import workflow
 from .custom.admin import CustomDimensionAdmin
 from .custom.selectors import active_custom_dimensions
 from .models import (
@@ -29,17 +30,20 @@ from .models import (
     Dimension,
     RuleSet,
     Run,
+    RunPartition,
+    RunStatus,
 )
 from .reasons import reason_text
 from .rules import rules_from_ruleset
 from .services import (
+    RunInProgress,
+    RunRefused,
     class_pin_errors,
     class_pin_set,
     ruleset_activate,
     ruleset_preview,
     ruleset_save_version,
 )
-from .tasks import segmentation_run_task
 
 
 def _is_admin(request) -> bool:
@@ -228,8 +232,36 @@ class RuleSetAdmin(admin.ModelAdmin):
         )
 
 
+class RunPartitionInline(admin.TabularInline):
+    """Who did which customer range in how long: phase 1 and phase 3 of each partition."""
+
+    model = RunPartition
+    readonly_fields = [
+        "index",
+        "lo",
+        "hi",
+        "customers",
+        "changes",
+        "metrics_done_at",
+        "classified_at",
+        "worker",
+        "deliveries",
+        "timings",
+    ]
+    fields = tuple(readonly_fields)
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Run)
 class RunAdmin(admin.ModelAdmin):
+    inlines = [RunPartitionInline]
     list_display = [
         "as_of",
         "status",
@@ -263,8 +295,9 @@ class RunAdmin(admin.ModelAdmin):
         "started_at",
         "heartbeat_at",
         "finished_at",
+        "mode",
     ]
-    exclude = ["counts", "partitions_total", "partitions_done"]
+    exclude = ["counts", "partitions_total", "partitions_done", "plan"]
     change_list_template = "admin/segmentation/run/change_list.html"
 
     def has_add_permission(self, request):
@@ -275,6 +308,14 @@ class RunAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("carried out"))
+    def mode(self, obj: Run) -> str:
+        if obj.plan.get("mode") == "celery":
+            return gettext("on the Celery workers, {n} partitions").format(
+                n=obj.plan.get("partitions", "?")
+            )
+        return gettext("in one process, {n} partitions").format(n=obj.plan.get("partitions", "?"))
 
     @admin.display(description=_("progress"))
     def progress(self, obj: Run) -> str:
@@ -298,23 +339,31 @@ class RunAdmin(admin.ModelAdmin):
         ]
 
     def run_now(self, request):
+        """Starts a run as of today at once, or says why not: another run in progress (which,
+        how far), no active rule set, or the task queue unavailable."""
         if request.method != "POST" or not _is_admin(request):
             raise PermissionDenied
-        today = timezone.localdate().isoformat()
+        today = timezone.localdate()
         try:
-            enqueue(
-                segmentation_run_task,
-                as_of=today,
-                force=True,
-                triggered_by=f"admin:{request.user.username}",
+            run = workflow.run_start(
+                as_of=today, force=True, triggered_by=f"admin:{request.user.username}"
             )
-        except QueueUnavailable as exc:
-            self.message_user(request, str(exc), level=messages.ERROR)
-        else:
+        except (RunInProgress, RunRefused, QueueUnavailable) as exc:
             self.message_user(
                 request,
-                gettext("A run as of {d} is queued; refresh to follow it.").format(d=today),
+                gettext("The run as of {d} was not started: {why}").format(d=today, why=exc),
+                level=messages.ERROR,
             )
+        else:
+            if run.status == RunStatus.RUNNING:
+                text = gettext(
+                    "A run as of {d} has started on the workers; refresh to follow it."
+                ).format(d=today)
+            else:
+                text = gettext("The run as of {d} finished: {status}, {n} customers.").format(
+                    d=today, status=run.get_status_display(), n=run.customers_total
+                )
+            self.message_user(request, text)
         return HttpResponseRedirect(reverse("admin:segmentation_run_changelist"))
 
 

@@ -86,23 +86,16 @@ def _service_markers(request):
         service_missing("a worker process cannot share the in-memory SQLite test database")
 
 
-@pytest.fixture(scope="session")
-def _celery_worker_session(django_db_setup, django_db_blocker):
-    """A real `celery worker` subprocess on its own queue, reading the test database.
-
-    The queue name is unique per test session so parallel test runs on one Redis never take
-    each other's tasks. Yields (Popen, queue, node); the worker stops at the end of the session.
-    Tests use `celery_worker_process`, which routes tasks to it only for their own duration."""
+def celery_worker_start(queue: str, node: str, extra_env: dict[str, str] | None = None):
+    """A `celery worker` subprocess (solo pool: one task at a time, in the main process, so a
+    SIGKILL kills the task with it) on `queue`, reading the test database, with `extra_env`
+    on top (fault tests). Returns the Popen once the worker answers a ping."""
     from django.conf import settings
     from django.db import connection
 
     from crm.celery import app
 
-    if not settings.REDIS_URL or connection.vendor == "sqlite":
-        service_missing("needs PostgreSQL and Redis for a worker process")
     db = connection.settings_dict
-    queue = f"test-{uuid.uuid4().hex[:10]}"
-    node = f"{queue}@localhost"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "crm.settings.test",
@@ -113,6 +106,7 @@ def _celery_worker_session(django_db_setup, django_db_blocker):
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "CRM_TEST_CACHE_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
+        **(extra_env or {}),
     }
     proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
         [
@@ -136,18 +130,42 @@ def _celery_worker_session(django_db_setup, django_db_blocker):
         cwd=REPO,
         env=env,
     )
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=1, destination=[node]):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the Celery worker did not start", pytrace=False)
+    return proc
+
+
+def celery_worker_stop(proc) -> None:
+    proc.terminate()
     try:
-        deadline = time.monotonic() + 60
-        while not app.control.ping(timeout=1, destination=[node]):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the Celery worker did not start", pytrace=False)
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def _celery_worker_session(django_db_setup, django_db_blocker):
+    """A real `celery worker` subprocess on its own queue, reading the test database.
+
+    The queue name is unique per test session so parallel test runs on one Redis never take
+    each other's tasks. Yields (Popen, queue, node); the worker stops at the end of the session.
+    Tests use `celery_worker_process`, which routes tasks to it only for their own duration."""
+    from django.conf import settings
+    from django.db import connection
+
+    if not settings.REDIS_URL or connection.vendor == "sqlite":
+        service_missing("needs PostgreSQL and Redis for a worker process")
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    node = f"{queue}@localhost"
+    proc = celery_worker_start(queue, node)
+    try:
         yield proc, queue, node
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        celery_worker_stop(proc)
 
 
 @pytest.fixture

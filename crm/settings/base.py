@@ -190,9 +190,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-# Longer than the longest task (a 1M-customer segmentation run takes minutes), so Redis does
-# not redeliver a task that is still running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 60 * 60}
+# Longer than the longest task (a large import, the strategies pass after a 1M-customer run),
+# so Redis does not redeliver a task that is still running. A task whose worker was killed is
+# redelivered after this many seconds; a segmentation run whose partitions stopped reporting
+# can be superseded by the next run sooner (SEGMENTATION_STALE_AFTER_SECONDS).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 60 * 60)
+}
 # Jobs a person starts from a page (run now, big imports) are published by crm.queue.enqueue,
 # which gives up after about a second when the broker is down and says so; this is the
 # limit for every other connection attempt (workers, beat, post-run hooks retry on their own).
@@ -204,6 +208,10 @@ CELERY_BEAT_SCHEDULE: dict = {}
 from celery.schedules import crontab  # noqa: E402 - only the beat entries need it
 
 SEGMENTATION_NIGHTLY_AT = env("SEGMENTATION_NIGHTLY_AT", default="02:30")
+# Partitions at once in an in-process run (threads; PostgreSQL), and how long a run on the
+# workers may go without a sign of life before the next run may take over.
+SEGMENTATION_WORKERS = env.int("SEGMENTATION_WORKERS", default=2)
+SEGMENTATION_STALE_AFTER_SECONDS = env.int("SEGMENTATION_STALE_AFTER_SECONDS", default=900)
 _seg_hour, _seg_minute = (int(x) for x in SEGMENTATION_NIGHTLY_AT.split(":"))
 CELERY_BEAT_SCHEDULE["segmentation-nightly"] = {
     "task": "segmentation.tasks.segmentation_run_task",

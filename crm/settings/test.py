@@ -18,8 +18,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Tasks run in-process in tests; the `celery_worker_process` fixture switches a test to a real
-# worker through Redis.
-CELERY_TASK_ALWAYS_EAGER = True
+# worker through Redis (and the worker it starts is told CELERY_TASK_ALWAYS_EAGER=false, so
+# the tasks it sends on, such as a run's partitions, go through Redis too).
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+# Fault tests: "phase:partition index:seconds" makes that partition's step sleep after its
+# work is committed and before its task is acknowledged (segmentation.services.runs).
+SEGMENTATION_TEST_PAUSE = env("CRM_TEST_PAUSE_PARTITION", default="")
 
 # Redis outlives a test run and may be shared by parallel runs: every test session (and the
 # worker it starts, which gets the prefix through the environment) has its own key space.

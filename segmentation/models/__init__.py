@@ -17,7 +17,15 @@ from .choices import (
 )
 from .custom import CUSTOM_PREFIX, CustomClass, CustomDimension, CustomDimensionStatus
 from .ruleset import RuleSet
-from .runs import METRIC_FIELDS, WHY_FIELDS, ClassChange, ClassPin, CustomerClasses, Run
+from .runs import (
+    METRIC_FIELDS,
+    WHY_FIELDS,
+    ClassChange,
+    ClassPin,
+    CustomerClasses,
+    Run,
+    RunPartition,
+)
 
 __all__ = [
     "CLASS_CHOICES",
@@ -38,6 +46,7 @@ __all__ = [
     "ParetoCurve",
     "RuleSet",
     "Run",
+    "RunPartition",
     "RunStatus",
     "TransitionAggregate",
     "ValueBasis",

@@ -40,6 +40,9 @@ class Run(models.Model):
     prediction = models.JSONField(_("prediction model"), default=dict, blank=True)
     # The custom dimension versions this run evaluated: {code: CustomDimension id}.
     custom_versions = models.JSONField(_("custom dimensions"), default=dict, blank=True)
+    # How the run is carried out: {"mode": "in-process" | "celery", "partition_size": N,
+    # "duplicates": {tax number: oldest id}, "phase_started": {phase: epoch seconds}}.
+    plan = models.JSONField(_("plan"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
     triggered_by = models.CharField(_("started by"), max_length=100, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=1)
@@ -69,6 +72,40 @@ class Run(models.Model):
         if not self.partitions_total:
             return 0
         return round(100 * self.partitions_done / self.partitions_total)
+
+
+class RunPartition(models.Model):
+    """One customer id range of a run and what became of it. Phase 1 stores the range's
+    metrics here (a compressed columnar blob, segmentation.staging) so that any worker can
+    classify it in phase 3; the blobs are cleared when the run finishes, the row stays as the
+    record of who did what in how long."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="partitions")
+    index = models.PositiveIntegerField(_("partition"))
+    lo = models.BigIntegerField(_("first customer id"))
+    hi = models.BigIntegerField(_("customer ids below"))
+    # Phase 1 output: every metric column; and the few columns phase 2 needs, apart.
+    metrics = models.BinaryField(null=True, editable=False)
+    cut_inputs = models.BinaryField(null=True, editable=False)
+    # Phase 2 output for this range: the predicted-value scores per customer.
+    scores = models.BinaryField(null=True, editable=False)
+    customers = models.PositiveIntegerField(_("customers"), default=0)
+    changes = models.PositiveIntegerField(_("class changes"), default=0)
+    counts = models.JSONField(_("customers per class"), default=dict, blank=True)
+    timings = models.JSONField(_("seconds per step"), default=dict, blank=True)
+    metrics_done_at = models.DateTimeField(_("metrics done at"), null=True, blank=True)
+    classified_at = models.DateTimeField(_("classified at"), null=True, blank=True)
+    worker = models.CharField(_("last worker"), max_length=200, blank=True)
+    deliveries = models.PositiveSmallIntegerField(_("deliveries"), default=0)
+
+    class Meta:
+        verbose_name = _("run partition")
+        verbose_name_plural = _("run partitions")
+        ordering = ["run", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="run_partition_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.index}"
 
 
 def _class_field(dim: str):

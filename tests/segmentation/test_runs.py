@@ -414,11 +414,25 @@ def test_customer_export_gains_one_column_per_dimension(book):
     assert record["recency_days"] == 142
 
 
+def _wait_finished(run_id, timeout=120):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = Run.objects.get(pk=run_id)
+        if run.status != RunStatus.RUNNING:
+            return run
+        time.sleep(0.2)
+    raise AssertionError(f"run {run_id} still running after {timeout} s: {run.phase}")
+
+
 @pytest.mark.needs_worker
 @pytest.mark.django_db(transaction=True)
 def test_the_nightly_task_runs_on_a_real_worker(celery_worker_process, book):
     from segmentation.tasks import segmentation_run_task
 
     run_id = segmentation_run_task.apply_async(kwargs={"as_of": AS_OF.isoformat()}).get(timeout=120)
-    run = Run.objects.get(pk=run_id)
+    run = _wait_finished(run_id)
     assert (run.status, run.is_current, run.customers_total) == (RunStatus.SUCCEEDED, True, 5)
+    assert run.plan["mode"] == "celery"
+    assert run.partitions.count() == 1

@@ -16,7 +16,21 @@ database (it activates dimensions and tags customers):
 
     createdb -h 127.0.0.1 -U postgres -T crm_bench crm_bench_custom
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_bench_custom \
-        .venv/bin/python bench/segmentation.py --custom-dimensions 5"""
+        .venv/bin/python bench/segmentation.py --custom-dimensions 5
+
+With --workers N[,M…] the run goes to N real Celery worker processes instead (one task at a
+time each, on a private queue of this benchmark, broker REDIS_URL), on the data as it is —
+for instance a copy of the 1M-customer demo database:
+
+    createdb -h 127.0.0.1 -U postgres -T crm_bench crm_bench_scale
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_bench_scale \
+    REDIS_URL=redis://127.0.0.1:6379/0 \
+        .venv/bin/python bench/segmentation.py --workers 1,2
+
+Each worker count re-runs the latest run's date (forced: the same rows each time, compared
+with the run before it) and prints the wall time in total and per phase, and the speed-up of
+the parallel phases (1: metrics, 3: classify + write) against the first count given. The
+post-run hooks are off in the workers (bench/strategies.py measures them)."""
 
 from __future__ import annotations
 
@@ -24,8 +38,10 @@ import argparse
 import datetime as dt
 import os
 import resource
+import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -40,6 +56,17 @@ from django.db import connection  # noqa: E402
 
 from customers.models import Customer  # noqa: E402
 from segmentation.services import segmentation_run  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKER_BOOT = """
+import sys
+import django
+django.setup()
+from segmentation import hooks
+hooks._post_run_hooks.clear()  # the benchmark measures the run, not the hooks
+from crm.celery import app
+app.worker_main(sys.argv[1:])
+"""
 
 CUSTOMER_SQL = """
 INSERT INTO customers_customer (
@@ -410,6 +437,118 @@ def custom_dimensions_bench(n: int) -> None:
     )
 
 
+def _workers_start(n: int, queue: str) -> list[subprocess.Popen]:
+    from crm.celery import app
+
+    env = {
+        **os.environ,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+    }
+    procs = []
+    nodes = []
+    for i in range(n):
+        node = f"w{i + 1}-{queue}@localhost"
+        nodes.append(node)
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-c", WORKER_BOOT, "worker", "-Q", queue, "-n", node,
+                 "--pool", "solo", "--without-gossip", "--without-mingle",
+                 "--loglevel", "WARNING"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,  # the banner; warnings and errors go to stderr
+            )
+        )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while len(app.control.ping(timeout=1, destination=nodes)) < n:
+        if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+            _workers_stop(procs)
+            sys.exit("the Celery workers did not start")
+    return procs
+
+
+def _workers_stop(procs: list[subprocess.Popen]) -> None:
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def workers_run(n: int, as_of: dt.date, partition_size: int) -> dict[str, float]:
+    """One forced run as of `as_of` on `n` worker processes; prints and returns its walls."""
+    from crm.celery import app
+    from segmentation import workflow
+    from segmentation.models import Run, RunStatus
+
+    queue = f"bench-{uuid.uuid4().hex[:8]}"
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+    procs = _workers_start(n, queue)
+    try:
+        load = os.getloadavg()[0]
+        t0 = time.perf_counter()
+        run = workflow.run_start(
+            as_of=as_of, force=True, triggered_by=f"bench --workers {n}",
+            partition_size=partition_size,
+        )  # fmt: skip
+        while run.status == RunStatus.RUNNING:
+            time.sleep(0.5)
+            run = Run.objects.get(pk=run.pk)
+        wall = time.perf_counter() - t0
+    finally:
+        _workers_stop(procs)
+    if run.status != RunStatus.SUCCEEDED:
+        sys.exit(f"the run failed: {run.error}")
+    t = run.timings
+    walls = {
+        "total": wall,
+        "metrics": t.get("wall_metrics", 0.0),
+        "cut_points": t.get("wall_cut_points", 0.0),
+        "classify": t.get("wall_classify", 0.0),
+    }
+    walls["finalise"] = wall - walls["metrics"] - walls["cut_points"] - walls["classify"]
+    walls["parallel"] = walls["metrics"] + walls["classify"]
+    print(
+        f"{n} worker(s): {run.customers_total:,} customers in {wall:.1f} s "
+        f"({run.customers_total / wall:,.0f}/s); phase 1 (metrics) {walls['metrics']:.1f} s, "
+        f"phase 2 (cut points + prediction) {walls['cut_points']:.1f} s, phase 3 (classify + "
+        f"write) {walls['classify']:.1f} s, prepare + finalise {walls['finalise']:.1f} s; "
+        f"{run.plan.get('partitions')} partitions; load average at start {load:.1f}, "
+        f"now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+    print("   seconds per step (summed over partitions):", t)
+    return walls
+
+
+def workers_main(counts: list[int], partition_size: int) -> None:
+    from segmentation.models import Run
+
+    if not os.environ.get("REDIS_URL"):
+        sys.exit("--workers needs REDIS_URL (the broker the workers share).")
+    current = Run.objects.filter(is_current=True).first()
+    if current is None:
+        sys.exit("--workers re-runs the latest run's date: classify the database once first.")
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM customers_customer")
+        print(f"customers in database: {cur.fetchone()[0]:,}; re-running {current.as_of}")
+    results = {n: workers_run(n, current.as_of, partition_size) for n in counts}
+    base_n = counts[0]
+    base = results[base_n]
+    for n in counts[1:]:
+        r = results[n]
+        print(
+            f"speed-up {n} vs {base_n} worker(s): parallel phases (1 + 3) "
+            f"{base['parallel'] / r['parallel']:.2f}x ({base['parallel']:.1f} s → "
+            f"{r['parallel']:.1f} s), phase 1 {base['metrics'] / r['metrics']:.2f}x, "
+            f"phase 3 {base['classify'] / r['classify']:.2f}x, total "
+            f"{base['total'] / r['total']:.2f}x"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
@@ -428,7 +567,19 @@ def main() -> None:
         help="measure the extra time of N (1-5) custom dimensions × 5 classes instead: the "
         "current date re-run without them, then with them (use a copy of the database)",
     )
+    parser.add_argument(
+        "--workers",
+        default="",
+        help="comma-separated worker counts, e.g. 1,2: run on that many Celery worker "
+        "processes (re-running the latest run's date on the data as it is)",
+    )
+    parser.add_argument("--partition-size", type=int, default=50_000)
     args = parser.parse_args()
+    if args.workers:
+        if connection.vendor != "postgresql":
+            sys.exit("Set DATABASE_URL to a PostgreSQL database (a copy, e.g. crm_bench_scale).")
+        workers_main([int(n) for n in args.workers.split(",")], args.partition_size)
+        return
     if not args.with_hooks:
         # In production the hooks are separate Celery tasks after the run (bench/strategies.py
         # measures them); with eager Celery they would run inside this process and its timing

@@ -85,23 +85,33 @@ class OutcomeFilter(django_filters.Filter):
         return qs.filter(pk__in=ids)
 
 
-def _playbook_choices():
-    return [(pb.code, pb.name) for pb in Playbook.objects.filter(active=True).order_by("code")]
+class PlaybookCodeField(forms.CharField):
+    """A playbook code, checked only when given (an empty list page asks nothing of the
+    database; a select of every playbook would cost a query on each page load)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        if not Playbook.objects.filter(code=value).exists():
+            raise ValidationError(_("Unknown playbook %(code)s."), params={"code": value})
+        return value
 
 
-def filter_by_playbook(queryset, name, value):
-    if not value:
-        return queryset
-    ids = Enrollment.objects.filter(playbook__code=value, ended_on__isnull=True).values(
-        "customer_id"
-    )
-    return queryset.filter(pk__in=ids)
+class PlaybookFilter(django_filters.Filter):
+    field_class = PlaybookCodeField
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        ids = Enrollment.objects.filter(playbook__code=value, ended_on__isnull=True).values(
+            "customer_id"
+        )
+        return qs.filter(pk__in=ids)
 
 
-def playbook_filter() -> django_filters.ChoiceFilter:
-    return django_filters.ChoiceFilter(
-        choices=_playbook_choices, label=_("Following playbook"), method=filter_by_playbook
-    )
+def playbook_filter() -> PlaybookFilter:
+    return PlaybookFilter(label=_("Following playbook"))
 
 
 def outcome_filter() -> OutcomeFilter:

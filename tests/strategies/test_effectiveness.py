@@ -329,3 +329,14 @@ def test_customer_list_by_playbook_followed(client, book, manager_maria):
     page = client.get(reverse("customers:list"), {"playbook": "test-dormant"}).content.decode()
     assert c["a"].name in page
     assert c["f"].name not in page  # other team
+
+
+def test_an_unknown_playbook_filter_says_so(client, book, manager_maria):
+    from django.urls import reverse
+
+    client.force_login(manager_maria)
+    with translation.override("en"):
+        page = client.get(
+            reverse("customers:list"), {"playbook": "nope"}, HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode()
+    assert "Unknown playbook nope." in page

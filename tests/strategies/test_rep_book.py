@@ -188,3 +188,26 @@ def test_every_book_dimension_is_a_customer_list_filter():
     from strategies.selectors.rep_book import BOOK_DIMENSIONS
 
     assert set(BOOK_DIMENSIONS) <= set(CustomerFilter.base_filters)
+
+
+def test_overdue_touch_of_the_book_follows_the_task_pages_rule(book, manager_maria, rep_alice):
+    """The book counts overdue touch in one pass; the task page's selector is the rule."""
+    from customers.models import Customer
+    from strategies.selectors import overdue_touch_for
+
+    more = PlaybookFactory(max_interval_days=7)
+    for i in range(6):
+        c = CustomerFactory(owner=rep_alice)
+        Customer.objects.filter(pk=c.pk).update(created_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+        EnrollmentFactory(customer=c, playbook=more, started_on=days(30))
+        if i % 2:
+            ContactLogFactory(
+                customer=c, occurred_at=dt.datetime.combine(days(3 + i), dt.time(9), dt.UTC)
+            )
+    result = rep_book_get(user=manager_maria, rep_id=rep_alice.pk, today=TODAY)
+    rule = overdue_touch_for(user=manager_maria, today=TODAY, owner_id=rep_alice.pk, limit=100)
+    assert [(c.pk, c.touch_due_on) for c in result.overdue_touch] == [
+        (c.pk, c.touch_due_on) for c in rule
+    ]
+    # c1, three never contacted, one whose last call (8 days ago) is past the 7-day gap
+    assert result.overdue_touch_count == len(rule) == 5

@@ -73,7 +73,9 @@ def main() -> None:
         print(f"refresh adherence: {time.perf_counter() - t0:.1f} s, {rows:,} rows · {load()}")
     print(f"outcome rows: {PlaybookOutcome.objects.count():,}")
 
-    admin = User.objects.filter(is_superuser=True).first() or User.objects.filter(role="admin").first()
+    admin = (
+        User.objects.filter(is_superuser=True).first() or User.objects.filter(role="admin").first()
+    )
     manager = User.objects.filter(role="manager", is_director=False).exclude(team=None).first()
     rep = (
         User.objects.filter(role="rep", team=manager.team_id).order_by("pk").first()
@@ -109,7 +111,8 @@ def main() -> None:
                     request.user = user
                     response = view(request)
                     response.render()
-                    assert response.status_code == 200, response.status_code
+                    if response.status_code != 200:
+                        raise SystemExit(f"{url}: HTTP {response.status_code}")
                     return response
 
                 render()  # warm up (imports, template cache)

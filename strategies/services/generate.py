@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import logging
 import time
 from collections import defaultdict
@@ -131,6 +132,24 @@ def _entries(
         ).values_list("customer_id", "customer__owner_id")
         for customer_id, owner_id in rows.iterator(chunk_size=BATCH):
             yield customer_id, dim, code, owner_id
+
+
+def _allocate_ids(model, n: int) -> list[int]:
+    """`n` fresh primary keys for rows about to be inserted with explicit ids: from the
+    table's sequence on PostgreSQL; past the highest id elsewhere (SQLite: this transaction
+    holds the only write lock)."""
+    if n == 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, n],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    top = model.objects.aggregate(top=Max("id"))["top"] or 0
+    return list(range(top + 1, top + 1 + n))
 
 
 def _customer_ranges(run: Run, *, backfill: bool, size: int) -> Iterator[tuple[int, int]]:
@@ -272,18 +291,13 @@ def _generate_range(
                 continue
             already_open.add((cid, pb.pk))
             enrol_rows.append(
-                (cid, pb.pk, EnrollmentReason.PIN.value if pin_reason is not None else reason.value,
-                 (pin_reason or "")[:300], run.pk, as_of, 0)
+                [cid, pb.pk, EnrollmentReason.PIN.value if pin_reason is not None else reason.value,
+                 (pin_reason or "")[:300], run.pk, as_of, 0]
             )  # fmt: skip
     del entries, already_open
-    enrolled = _insert(
-        Enrollment,
-        ["customer_id", "playbook_id", "reason", "pin_reason", "run_id", "started_on",
-         "tasks_capped"],
-        enrol_rows,
-        text=("reason", "pin_reason"),
-    )  # fmt: skip
-    del enrol_rows
+    # The new enrollments get their ids before they are written, so their tasks are ranked
+    # and their capped counts known first: each row is inserted once, never updated after.
+    new_ids = _allocate_ids(Enrollment, len(enrol_rows))
 
     def stagger(customer_id: int, playbook: Playbook) -> int:
         """Days a backfilled enrollment's steps are pushed back. A first run enrols the whole
@@ -294,7 +308,8 @@ def _generate_range(
             return 0
         return customer_id % min(playbook.cadence_days, BACKFILL_SPREAD_MAX_DAYS)
 
-    # Candidate tasks: every step of this run's open enrollments not yet on a list.
+    # Candidate tasks: every step of this run's open enrollments not yet on a list — those
+    # made just now and those an earlier pass over the same run made.
     playbooks = {pb.pk: pb for pbs in by_class.values() for pb in pbs}
     steps = {pk: list(pb.steps.all()) for pk, pb in playbooks.items()}
     existing_pairs = set(
@@ -302,14 +317,15 @@ def _generate_range(
             "enrollment_id", "step_id"
         )
     )
+    earlier = Enrollment.objects.filter(in_range, run_id=run.pk, ended_on__isnull=True)
+    open_enrollments = itertools.chain(
+        earlier.values_list("id", "customer_id", "playbook_id").iterator(chunk_size=BATCH),
+        ((enr_id, row[0], row[1]) for enr_id, row in zip(new_ids, enrol_rows, strict=True)),
+    )
     # A candidate is (rank key, row); the key (-priority, due date, playbook, step order)
     # sorts the most urgent first.
     candidates: dict[int, list[tuple[tuple, tuple]]] = defaultdict(list)
-    for enr_id, cid, pb_id in (
-        Enrollment.objects.filter(in_range, run_id=run.pk, ended_on__isnull=True)
-        .values_list("id", "customer_id", "playbook_id")
-        .iterator(chunk_size=BATCH)
-    ):
+    for enr_id, cid, pb_id in open_enrollments:
         pb = playbooks.get(pb_id)
         if pb is None:
             continue
@@ -352,6 +368,18 @@ def _generate_range(
                 displaced.append(obj)
     del candidates, current
 
+    row_of = {enr_id: row for enr_id, row in zip(new_ids, enrol_rows, strict=True)}
+    for enr_id in [e for e in capped if e in row_of]:
+        row_of[enr_id][6] = capped.pop(enr_id)  # tasks_capped, written with the row
+    enrolled = _insert(
+        Enrollment,
+        ["id", "customer_id", "playbook_id", "reason", "pin_reason", "run_id", "started_on",
+         "tasks_capped"],
+        [(enr_id, *row) for enr_id, row in row_of.items()],
+        text=("reason", "pin_reason"),
+    )  # fmt: skip
+    capped_total = sum(row[6] for row in enrol_rows) + sum(capped.values())
+    del enrol_rows, row_of
     created_at = connection.ops.adapt_datetimefield_value(timezone.now())
     _insert(
         Task,
@@ -375,7 +403,7 @@ def _generate_range(
         "enrolled": enrolled,
         "created": len(to_create),
         "displaced": len(displaced),
-        "capped": sum(capped.values()),
+        "capped": capped_total,
     }
 
 

@@ -1,4 +1,5 @@
 from .outcomes import (
+    OUTCOME_ATTRIBUTES,
     OUTCOME_WINDOWS,
     AdherenceRollup,
     PlaybookOutcome,
@@ -11,6 +12,7 @@ from .tasks import OPEN_STATUSES, Enrollment, EnrollmentReason, Task, TaskKind, 
 
 __all__ = [
     "OPEN_STATUSES",
+    "OUTCOME_ATTRIBUTES",
     "OUTCOME_WINDOWS",
     "AdherenceRollup",
     "Enrollment",

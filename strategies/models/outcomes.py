@@ -70,11 +70,20 @@ class PlaybookOutcome(models.Model):
         return f"{self.enrollment_id} · {self.playbook_id}"
 
 
+# Customer attributes the dashboards filter by; the rollup also counts per value of each one.
+OUTCOME_ATTRIBUTES = ("industry", "region", "size", "kind")
+
+
 class PlaybookOutcomeRollup(models.Model):
-    """PlaybookOutcome counted per window, playbook, owner, team and steps kept."""
+    """PlaybookOutcome counted per window, playbook, owner, team and steps kept — once over
+    all customers (`attribute` ""), and once per value of each customer attribute
+    (`attribute` "industry", `value` "retail", …), so a page filtered by one attribute still
+    reads a few thousand rows. Two attributes at once read PlaybookOutcome."""
 
     as_of = models.DateField()
     window_days = models.PositiveSmallIntegerField()
+    attribute = models.CharField(max_length=10, default="")
+    value = models.CharField(max_length=20, default="")
     playbook_id = models.BigIntegerField()
     owner_id = models.BigIntegerField(null=True)
     team_id = models.BigIntegerField(null=True)
@@ -87,8 +96,14 @@ class PlaybookOutcomeRollup(models.Model):
         verbose_name = _("playbook outcome totals")
         verbose_name_plural = _("playbook outcome totals")
         indexes = [
-            models.Index(fields=["window_days", "team_id"], name="outcome_rollup_team_idx"),
-            models.Index(fields=["window_days", "owner_id"], name="outcome_rollup_owner_idx"),
+            models.Index(
+                fields=["window_days", "attribute", "value", "team_id"],
+                name="outcome_rollup_team_idx",
+            ),
+            models.Index(
+                fields=["window_days", "attribute", "value", "owner_id"],
+                name="outcome_rollup_owner_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,8 +3,8 @@ share that reached a better (or worse) class within N days, split by whether the
 steps were kept — per playbook (= class) or per rep.
 
 Reads the figures `playbook_outcomes_refresh` wrote after the last run (definitions there):
-the small rollup when only team / rep / playbook are filtered, the per-enrollment table when a
-customer attribute (industry, region, size, type) is. A constant number of queries either way."""
+the rollup when at most one customer attribute (industry, region, size, type) is filtered, the
+per-enrollment table when two or more are. A constant number of queries either way."""
 
 from __future__ import annotations
 
@@ -18,15 +18,20 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from segmentation.models import Dimension, better_classes, class_label, worse_classes
 
-from ..models import OUTCOME_WINDOWS, Playbook, PlaybookOutcome, PlaybookOutcomeRollup, StepsKept
+from ..models import (
+    OUTCOME_ATTRIBUTES,
+    OUTCOME_WINDOWS,
+    Playbook,
+    PlaybookOutcome,
+    PlaybookOutcomeRollup,
+    StepsKept,
+)
 
 if TYPE_CHECKING:
     from crm.models import User
 
 GROUPS = ("playbook", "rep")
-# Filters that the rollup carries; any other one needs the per-enrollment table.
-ROLLUP_FILTERS = ("team", "owner", "playbook")
-ATTRIBUTE_FILTERS = ("industry", "region", "size", "kind")
+ATTRIBUTE_FILTERS = OUTCOME_ATTRIBUTES
 OUTCOMES = ("all", "improved", "slipped")
 # The playbook code of the drill-down that spans every playbook (a rep's row).
 ALL_PLAYBOOKS = "*"
@@ -121,14 +126,21 @@ def _base(user: User, window: int, filters: dict[str, Any]) -> tuple[QuerySet | 
     if scope is None:
         return None, ""
     pairs = {"team": "team_id", "owner": "owner_id", "playbook": "playbook_id"}
-    if any(k in filters for k in ATTRIBUTE_FILTERS):
+    attributes = [k for k in ATTRIBUTE_FILTERS if k in filters]
+    if len(attributes) > 1:
         qs = PlaybookOutcome.objects.filter(scope, **{f"steps_{window}__isnull": False})
         steps = f"steps_{window}"
-        for key in ATTRIBUTE_FILTERS:
-            if key in filters:
-                qs = qs.filter(**{key: filters[key]})
+        for key in attributes:
+            qs = qs.filter(**{key: filters[key]})
     else:
-        qs = PlaybookOutcomeRollup.objects.filter(scope, window_days=window)
+        # The rollup's rows over everyone, or those of one attribute's value.
+        attribute = attributes[0] if attributes else ""
+        qs = PlaybookOutcomeRollup.objects.filter(
+            scope,
+            window_days=window,
+            attribute=attribute,
+            value=filters[attribute] if attribute else "",
+        )
         steps = "steps"
     for key, column in pairs.items():
         if key in filters:

@@ -31,6 +31,7 @@ from customers.models import Customer
 from segmentation.models import ClassChange, better_classes, worse_classes
 
 from ..models import (
+    OUTCOME_ATTRIBUTES,
     OUTCOME_WINDOWS,
     AdherenceRollup,
     Enrollment,
@@ -169,17 +170,22 @@ def playbook_outcomes_refresh(*, as_of: dt.date) -> OutcomesResult:
     params += [TaskKind.POOL_NOTICE.value, TaskStatus.NOT_APPLICABLE.value]
     params += [as_of, as_of]
     params += params_steps + params_moved
+    # Per window: once over everyone, once per value of each customer attribute.
+    # (label, value column, GROUP BY addition); names are constants, never user input.
+    groupings = [("''", "''", "")] + [(f"'{a}'", a, f", {a}") for a in OUTCOME_ATTRIBUTES]
     rollup_sql = " UNION ALL ".join(
-        f"SELECT as_of, {n}, playbook_id, owner_id, team_id, steps_{n}, COUNT(*), "  # noqa: S608
-        f"SUM(improved_{n}), SUM(slipped_{n}) FROM {outcome} WHERE steps_{n} IS NOT NULL "
-        f"GROUP BY as_of, playbook_id, owner_id, team_id, steps_{n}"
+        f"SELECT as_of, {n}, {label}, {column}, playbook_id, owner_id, team_id, steps_{n}, "  # noqa: S608
+        f"COUNT(*), SUM(improved_{n}), SUM(slipped_{n}) FROM {outcome} "
+        f"WHERE steps_{n} IS NOT NULL "
+        f"GROUP BY as_of, playbook_id, owner_id, team_id, steps_{n}{extra}"
         for n in windows
+        for label, column, extra in groupings
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         cursor.execute(
-            f"INSERT INTO {rollup} (as_of, window_days, playbook_id, owner_id, team_id, steps, "
-            f"entered, improved, slipped) {rollup_sql}"
+            f"INSERT INTO {rollup} (as_of, window_days, attribute, value, playbook_id, "
+            f"owner_id, team_id, steps, entered, improved, slipped) {rollup_sql}"
         )
         rollup_rows = cursor.rowcount
     # SQLite reports no row count for WITH … INSERT.

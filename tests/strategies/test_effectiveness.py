@@ -173,6 +173,16 @@ def test_effectiveness_per_rep_and_filters(book, manager_maria, rep_alice, rep_a
     )
     assert _cells(made.rows[0]) == ((1, 0, 0), (1, 0, 1), (0, 0, 0))  # e · b
     assert playbook_effectiveness(user=manager_maria, filters={"playbook": pb.pk + 99}).rows == []
+    # Two attributes read the per-enrollment rows; one attribute the rollup: same numbers.
+    two = playbook_effectiveness(
+        user=manager_maria, filters={"industry": "retail", "size": "medium"}
+    )
+    assert _cells(two.rows[0]) == _cells(retail.rows[0])
+    medium = playbook_effectiveness(user=manager_maria, window=60, filters={"size": "medium"})
+    both = playbook_effectiveness(
+        user=manager_maria, window=60, filters={"size": "medium", "kind": "company"}
+    )
+    assert _cells(medium.rows[0]) == _cells(both.rows[0]) == ((2, 1, 0), (3, 1, 1), (1, 0, 0))
 
 
 @pytest.mark.parametrize(

@@ -121,6 +121,10 @@ class AdherenceRollup(models.Model):
     owner_id = models.BigIntegerField(null=True)
     team_id = models.BigIntegerField(null=True)
     playbook_id = models.BigIntegerField(null=True)
+    # "" over every customer; else the rows of one value of one attribute (see the outcome
+    # rollup).
+    attribute = models.CharField(max_length=10, default="")
+    value = models.CharField(max_length=20, default="")
     due = models.PositiveIntegerField()
     on_time = models.PositiveIntegerField()
     late = models.PositiveIntegerField()
@@ -132,8 +136,14 @@ class AdherenceRollup(models.Model):
         verbose_name = _("adherence totals")
         verbose_name_plural = _("adherence totals")
         indexes = [
-            models.Index(fields=["team_id", "weeks_ago"], name="adherence_rollup_team_idx"),
-            models.Index(fields=["owner_id", "weeks_ago"], name="adherence_rollup_owner_idx"),
+            models.Index(
+                fields=["attribute", "value", "team_id", "weeks_ago"],
+                name="adherence_rollup_team_idx",
+            ),
+            models.Index(
+                fields=["attribute", "value", "owner_id", "weeks_ago"],
+                name="adherence_rollup_owner_idx",
+            ),
         ]
 
     def __str__(self) -> str:

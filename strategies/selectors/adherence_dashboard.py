@@ -4,8 +4,9 @@ the last 4, 8 or 12 weeks, and the on-time share week by week.
 The buckets are those of `adherence_table` (the live page at /strategies/adherence/, which
 also measures contact cadence); the figures come from the weekly totals written after the
 last run (AdherenceRollup), so the page reads a few thousand rows instead of millions of
-tasks. A customer attribute filter (industry, region, size, type) is not in the totals: then
-the same buckets are counted from the tasks of the matching customers."""
+tasks. The totals also come per value of each customer attribute (industry, region, size,
+type); with two or more of those filtered, the same buckets are counted from the tasks of the
+matching customers."""
 
 from __future__ import annotations
 
@@ -99,13 +100,20 @@ def adherence_chart(
     trend: dict[int, list[int]] = {}
     scope = outcome_scope(user)
     if scope is not None and as_of is not None:
-        if any(k in filters for k in ATTRIBUTE_FILTERS):
+        attributes = [k for k in ATTRIBUTE_FILTERS if k in filters]
+        if len(attributes) > 1:
             agg = [
                 {key: r["k"], "weeks_ago": (as_of - r["due_on"]).days // 7, **r}
                 for r in _live(user, as_of, weeks, filters, key)
             ]
         else:
-            qs = AdherenceRollup.objects.filter(scope, weeks_ago__lt=weeks)
+            attribute = attributes[0] if attributes else ""
+            qs = AdherenceRollup.objects.filter(
+                scope,
+                weeks_ago__lt=weeks,
+                attribute=attribute,
+                value=filters[attribute] if attribute else "",
+            )
             for name, column in (("team", "team_id"), ("owner", "owner_id"),
                                  ("playbook", "playbook_id")):  # fmt: skip
                 if name in filters:

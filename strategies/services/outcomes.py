@@ -204,32 +204,41 @@ def playbook_outcomes_refresh(*, as_of: dt.date) -> OutcomesResult:
 def adherence_rollup_refresh(*, as_of: dt.date) -> int:
     """Replaces AdherenceRollup with the playbook tasks due in the ADHERENCE_WEEKS weeks up
     to `as_of`, counted per week, owner, team and playbook by their status now — the same
-    buckets as strategies.selectors.adherence_table (on time = done by the due date). Team
-    is the customer's team, like the table's scope. Returns the number of rows written."""
+    buckets as strategies.selectors.adherence_table (on time = done by the due date), over
+    everyone and per value of each customer attribute. Team is the customer's team, like the
+    table's scope. Returns the number of rows written."""
     AdherenceRollup.objects.all().delete()
     weeks_ago = f"({_days('t.due_on', '%s')} / 7)"
-    sql = f"""
-        INSERT INTO {_table(AdherenceRollup)} (as_of, weeks_ago, owner_id, team_id,
-            playbook_id, due, on_time, late, missed, still_open, not_applicable)
-        SELECT %s, {weeks_ago}, t.owner_id, cu.team_id, s.playbook_id, COUNT(*),
-            SUM(CASE WHEN t.status = %s AND t.closed_on <= t.due_on THEN 1 ELSE 0 END),
-            SUM(CASE WHEN t.status = %s AND t.closed_on > t.due_on THEN 1 ELSE 0 END),
-            SUM(CASE WHEN t.status = %s THEN 1 ELSE 0 END),
-            SUM(CASE WHEN t.status IN (%s, %s) THEN 1 ELSE 0 END),
-            SUM(CASE WHEN t.status = %s THEN 1 ELSE 0 END)
-        FROM {_table(Task)} t
-        JOIN {_table(Customer)} cu ON cu.id = t.customer_id
-        LEFT JOIN {_table(PlaybookStep)} s ON s.id = t.step_id
-        WHERE t.due_on > %s AND t.due_on <= %s AND t.kind <> %s
-        GROUP BY 2, 3, 4, 5
-    """  # noqa: S608 - quoted model tables only
     params = [
         as_of, as_of, TaskStatus.DONE.value, TaskStatus.DONE.value, TaskStatus.MISSED.value,
         TaskStatus.OPEN.value, TaskStatus.SNOOZED.value, TaskStatus.NOT_APPLICABLE.value,
         as_of - dt.timedelta(days=7 * ADHERENCE_WEEKS), as_of, TaskKind.POOL_NOTICE.value,
     ]  # fmt: skip
+    # Once over everyone, once per value of each customer attribute (like the outcome
+    # rollup); the attribute names are constants.
+    groupings = [("''", "''", "")] + [(f"'{a}'", f"cu.{a}", ", 7") for a in OUTCOME_ATTRIBUTES]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        for label, column, extra in groupings:
+            cursor.execute(
+                f"""
+                INSERT INTO {_table(AdherenceRollup)} (as_of, weeks_ago, owner_id, team_id,
+                    playbook_id, attribute, value, due, on_time, late, missed, still_open,
+                    not_applicable)
+                SELECT %s, {weeks_ago}, t.owner_id, cu.team_id, s.playbook_id, {label},
+                    {column}, COUNT(*),
+                    SUM(CASE WHEN t.status = %s AND t.closed_on <= t.due_on THEN 1 ELSE 0 END),
+                    SUM(CASE WHEN t.status = %s AND t.closed_on > t.due_on THEN 1 ELSE 0 END),
+                    SUM(CASE WHEN t.status = %s THEN 1 ELSE 0 END),
+                    SUM(CASE WHEN t.status IN (%s, %s) THEN 1 ELSE 0 END),
+                    SUM(CASE WHEN t.status = %s THEN 1 ELSE 0 END)
+                FROM {_table(Task)} t
+                JOIN {_table(Customer)} cu ON cu.id = t.customer_id
+                LEFT JOIN {_table(PlaybookStep)} s ON s.id = t.step_id
+                WHERE t.due_on > %s AND t.due_on <= %s AND t.kind <> %s
+                GROUP BY 2, 3, 4, 5{extra}
+                """,  # noqa: S608 - quoted model tables and constant column names only
+                params,
+            )
     return AdherenceRollup.objects.count()
 
 

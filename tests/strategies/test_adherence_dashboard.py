@@ -77,10 +77,16 @@ def test_per_playbook_filters_and_the_live_fallback(tasks, manager_maria, rep_am
     assert by_pb.total.due == 5
     only_amy = adherence_chart(user=manager_maria, filters={"owner": rep_amy.pk})
     assert [r.key for r in only_amy.rows] == [rep_amy.pk]
-    # An attribute filter counts the tasks live, with the same buckets and trend.
+    # One attribute reads its rows of the totals; two count the tasks live: same figures.
     retail = adherence_chart(user=manager_maria, filters={"industry": "retail"})
     assert [_buckets(r) for r in retail.rows] == [(4, 1, 1, 1, 0, 1)]
     assert [pct for _s, _e, pct in retail.trend] == [None, None, 0, 100]
+    live = adherence_chart(user=manager_maria, filters={"industry": "retail", "size": "medium"})
+    assert [_buckets(r) for r in live.rows] == [(4, 1, 1, 1, 0, 1)]
+    assert live.trend == retail.trend
+    medium = adherence_chart(user=manager_maria, filters={"size": "medium"})
+    assert medium.total.due == 5
+    assert adherence_chart(user=manager_maria, filters={"size": "large"}).rows == []
 
 
 @pytest.mark.parametrize(

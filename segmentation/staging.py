@@ -40,8 +40,14 @@ def frame_pack(frame: pd.DataFrame) -> bytes:
             arrays[_TEXT + name] = column.where(~nulls, "").astype(str).to_numpy(dtype=str)
     if arrays[_INDEX].dtype == object:
         raise TypeError("frame_pack needs a numeric index (customer ids)")
+    # The .npz layout (one .npy member per column, so np.load reads members lazily), written
+    # with the fastest deflate level: level 6 (np.savez_compressed) took 4x longer for a
+    # few percent smaller blobs.
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name, array in arrays.items():
+            with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
     return buffer.getvalue()
 
 

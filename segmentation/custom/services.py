@@ -21,7 +21,7 @@ from segmentation.models import (
     Run,
 )
 
-from .evaluate import classify_dimension, inputs_frame, spec_from_dimension
+from .evaluate import _fetch, classify_dimension, inputs_frame, spec_from_dimension
 from .schema import ATTRIBUTE_COLUMNS, catalog_load, dimension_errors
 from .selectors import labels_cache_clear
 
@@ -162,10 +162,12 @@ def custom_dimension_preview(
     lo = 0
     while lo <= top:
         hi = lo + chunk - 1
-        part = rows.filter(customer_id__gte=lo, customer_id__lte=hi).values_list(
-            "customer_id", *stored
+        part = (
+            rows.filter(customer_id__gte=lo, customer_id__lte=hi)
+            .values_list("customer_id", *stored)
+            .order_by()
         )
-        base = pd.DataFrame.from_records(list(part), columns=["customer_id", *stored])
+        base = _fetch(part, ["customer_id", *stored])
         lo = hi + 1
         if base.empty:
             continue

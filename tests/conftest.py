@@ -278,3 +278,14 @@ def personas(
         "director_dora": director_dora,
         "admin_ada": admin_ada,
     }
+
+
+@pytest.fixture(autouse=True)
+def _custom_dimension_labels_fresh():
+    """Custom dimension labels are cached per process; a rolled-back test must not leave its
+    dimensions in the next test's filter choices and export headers."""
+    from segmentation.custom.selectors import labels_cache_clear
+
+    labels_cache_clear()
+    yield
+    labels_cache_clear()

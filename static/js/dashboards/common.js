@@ -13,7 +13,15 @@
   var PALETTE = ["#2f6fb3", "#3ba272", "#f2a23a", "#d9534f", "#7e57c2", "#26a6b7",
                  "#8d6e63", "#c0ca33", "#ec407a", "#78909c", "#5c6bc0", "#ffb300"];
 
-  function register(name, builder) { builders[name] = builder; }
+  var started = false;
+
+  function register(name, builder) {
+    builders[name] = builder;
+    // A chart script that runs after the first pass draws its own charts.
+    if (started) {
+      document.querySelectorAll('.dash-chart[data-chart="' + name + '"]').forEach(draw);
+    }
+  }
 
   function readData(id) {
     var node = document.getElementById(id);
@@ -28,7 +36,7 @@
   function draw(el) {
     var name = el.getAttribute("data-chart");
     var builder = builders[name];
-    if (!builder || !window.echarts) { return; }
+    if (!builder || !window.echarts || el.getAttribute("data-drawn")) { return; }
     var data = readData(el.getAttribute("data-source"));
     if (!data) { return; }
     var chart = window.echarts.init(el, null, { renderer: "canvas" });
@@ -49,26 +57,29 @@
     });
     instances[el.id] = chart;
     el.setAttribute("data-drawn", "1");
+    if (resizer) { resizer.observe(el); }
   }
 
+  var resizer = window.ResizeObserver ? new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) {
+      var chart = instances[entry.target.id];
+      if (chart) { chart.resize(); }
+    });
+  }) : null;
+
   function drawAll() {
+    if (started) { return; }
+    started = true;
     document.querySelectorAll(".dash-chart").forEach(draw);
-    if (window.ResizeObserver) {
-      var ro = new ResizeObserver(function (entries) {
-        entries.forEach(function (entry) {
-          var chart = instances[entry.target.id];
-          if (chart) { chart.resize(); }
-        });
-      });
-      document.querySelectorAll(".dash-chart").forEach(function (el) { ro.observe(el); });
-    }
   }
 
   window.CRMDash = { register: register, instances: instances, palette: PALETTE };
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", drawAll);
+  // Deferred scripts (this one and the chart scripts after it) all run before
+  // DOMContentLoaded; if that already fired, draw now and let late registrations draw theirs.
+  if (document.readyState === "complete") {
+    drawAll();
   } else {
-    // Deferred scripts run before DOMContentLoaded; this branch covers late loading.
-    window.setTimeout(drawAll, 0);
+    document.addEventListener("DOMContentLoaded", drawAll);
+    window.addEventListener("load", drawAll);
   }
 })();

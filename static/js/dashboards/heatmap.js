@@ -9,7 +9,7 @@
       xAxis: { type: "category", data: data.x, name: data.labels.to || data.labels.x,
                nameLocation: "middle", nameGap: 40, axisLabel: { interval: 0, rotate: data.x.length > 4 ? 30 : 0 },
                splitArea: { show: true } },
-      yAxis: { type: "category", data: data.y, name: data.labels.from || data.labels.y,
+      yAxis: { type: "category", inverse: true, data: data.y, name: data.labels.from || data.labels.y,
                splitArea: { show: true } },
       visualMap: { min: 0, max: Math.max(1, data.max), calculable: false, orient: "horizontal",
                    left: "center", bottom: 0, itemHeight: 80,

@@ -166,6 +166,11 @@ def timed_run(as_of: dt.date, label: str) -> float:
         f"peak RSS so far {peak_mb:,.0f} MB, load average {load:.1f} on {os.cpu_count()} cores"
     )
     print("   seconds per step:", run.timings)
+    agg = {k: run.timings.get(f"aggregates_{k}", 0) for k in ("classes", "transitions", "pareto")}
+    print(
+        f"   dashboard aggregates {sum(agg.values()):.1f} s (classes {agg['classes']:.1f}, "
+        f"transitions {agg['transitions']:.1f}, Pareto curves {agg['pareto']:.1f})"
+    )
     fit = run.prediction or {}
     print(
         f"   prediction step {run.timings.get('prediction', 0):.1f} s (fit + scoring "

@@ -31,7 +31,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from crm.models import User  # noqa: E402
@@ -98,6 +98,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--pages", nargs="*", help="url names, e.g. dashboards:overview")
     args = parser.parse_args()
+    setup_test_environment()  # the test Client's host "testserver" is allowed
     _backfill()
     people = _personas()
     rep = people["rep"]

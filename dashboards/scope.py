@@ -67,6 +67,30 @@ class DashboardFilterForm(forms.Form):
             del self.fields["team"]
 
 
+def filter_bar(form: DashboardFilterForm) -> list[dict]:
+    """The filter bar's selects as plain data: {name, id, label, errors, options: [(value,
+    label, selected)]}. Rendering Django's select widget template per option took most of a
+    page's time (a director's rep list has hundreds of options)."""
+    fields = []
+    for bound in form:
+        current = bound.value()
+        current = "" if current is None else str(current)
+        options = []
+        for value, text in bound.field.choices:
+            value = "" if value is None else str(getattr(value, "value", value))
+            options.append((value, text, value == current))
+        fields.append(
+            {
+                "name": bound.html_name,
+                "id": bound.auto_id,
+                "label": bound.label,
+                "errors": bound.errors,
+                "options": options,
+            }
+        )
+    return fields
+
+
 @dataclass(frozen=True)
 class Scope:
     """`nothing`: the user may see no customer. team_id / owner_id: the customers' team and

@@ -11,7 +11,7 @@ from django.views.generic import TemplateView
 from customers.exporting import csv_lines, write_xlsx
 
 from .pages import PAGES
-from .scope import Scope, scope_from_request
+from .scope import Scope, filter_bar, scope_from_request
 from .selectors.funnel import funnel_data, funnel_export
 from .selectors.movements import MOVEMENT_DIMENSIONS, movements_data, movements_export
 from .selectors.overview import overview_data, overview_export
@@ -71,6 +71,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         ctx.update(
             scope=self.scope,
             filter_form=self.filter_form,
+            filter_fields=filter_bar(self.filter_form),
             data=self.data,
             pages=PAGES,
             current_page=self.page,

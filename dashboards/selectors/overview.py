@@ -85,6 +85,8 @@ def overview_data(*, scope: Scope) -> dict:
                     "revenue_pct": pct(r["revenue_window"] or 0, total_rev),
                     "delta_previous": _delta(r, prev, dim, code),
                     "delta_month": _delta(r, month, dim, code),
+                    **_delta_view("delta_previous", _delta(r, prev, dim, code)),
+                    **_delta_view("delta_month", _delta(r, month, dim, code)),
                     "url": (
                         scope.customers_url(custom_class=f"{dim}:{code}")
                         if dim in custom
@@ -144,6 +146,17 @@ def _delta(row: dict, other: dict, dim: str, code: str) -> int | None:
         return None
     then = other.get(dim, {}).get(code)
     return row["customers"] - (then["customers"] if then else 0)
+
+
+def _delta_view(name: str, value: int | None) -> dict[str, str]:
+    """Text and CSS class of a change (rendered in the row; an include per cell was slow)."""
+    if value is None:
+        return {f"{name}_text": "—", f"{name}_class": "muted"}
+    if value > 0:
+        return {f"{name}_text": f"+{value:,}", f"{name}_class": "delta-up"}
+    if value < 0:
+        return {f"{name}_text": f"{value:,}", f"{name}_class": "delta-down"}
+    return {f"{name}_text": "0", f"{name}_class": "muted"}
 
 
 def overview_export(data: dict) -> tuple[list[str], list[list]]:

@@ -1,10 +1,24 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from crm.admin_history import ScopedHistoryAdmin
+from customers.access import customers_visible_to
 from segmentation.models import class_label
 
 from .forms import PlaybookAdminForm
 from .models import Enrollment, Playbook, PlaybookStep, PoolEvent, StrategySettings, Task
+
+
+class _CustomerScopedAdmin(admin.ModelAdmin):
+    """Rows that belong to a customer: an admin user sees those of the customers they may see
+    (customers.access), whatever model permissions they were given."""
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(customer_id__in=customers_visible_to(request.user).values("pk"))
+        )
 
 
 class PlaybookStepInline(admin.TabularInline):
@@ -14,7 +28,7 @@ class PlaybookStepInline(admin.TabularInline):
 
 
 @admin.register(Playbook)
-class PlaybookAdmin(admin.ModelAdmin):
+class PlaybookAdmin(ScopedHistoryAdmin):
     form = PlaybookAdminForm
     inlines = [PlaybookStepInline]
     list_display = [
@@ -61,7 +75,7 @@ class StrategySettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(_CustomerScopedAdmin):
     list_display = ["customer", "playbook", "reason", "started_on", "ended_on", "tasks_capped"]
     list_filter = ["reason", "playbook"]
     list_select_related = ["customer", "playbook"]
@@ -74,7 +88,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(_CustomerScopedAdmin):
     list_display = ["customer", "kind", "due_on", "status", "owner", "completed_at"]
     list_filter = ["status", "kind"]
     list_select_related = ["customer", "owner"]
@@ -87,7 +101,7 @@ class TaskAdmin(admin.ModelAdmin):
 
 
 @admin.register(PoolEvent)
-class PoolEventAdmin(admin.ModelAdmin):
+class PoolEventAdmin(_CustomerScopedAdmin):
     list_display = ["on", "kind", "customer", "user", "team", "reason"]
     list_filter = ["kind", "team"]
     list_select_related = ["customer", "user", "team"]
@@ -98,4 +112,32 @@ class PoolEventAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PlaybookStep.history.model)
+class PlaybookStepHistoryAdmin(admin.ModelAdmin):
+    """Who added, changed or removed which playbook step, and when (steps are edited inline
+    on the playbook, so their changes are listed here)."""
+
+    list_display = [
+        "history_date",
+        "history_user",
+        "history_type",
+        "playbook",
+        "order",
+        "kind",
+        "day_offset",
+    ]
+    list_filter = ["history_type", "playbook"]
+    list_select_related = ["history_user", "playbook"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

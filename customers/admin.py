@@ -2,8 +2,15 @@
 browses the admin sees exactly what the workspace would show; foreign keys to customers use
 autocomplete because a select box of a million customers cannot render."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from crm.admin_history import ScopedHistoryAdmin
 from crm.pagination import CappedCountPaginator
 
 from . import access
@@ -12,7 +19,10 @@ from .models import (
     Contact,
     ContactLog,
     Customer,
+    CustomerAnonymisation,
     CustomerTag,
+    ExportLog,
+    ImportLog,
     Product,
     Referral,
     SatisfactionSurvey,
@@ -21,6 +31,7 @@ from .models import (
     TagOption,
     Transaction,
 )
+from .services import customer_anonymise
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -44,8 +55,23 @@ class ContactInline(admin.TabularInline):
     fields = ["name", "title", "role", "is_champion", "is_primary", "phone", "email"]
 
 
+class AnonymiseForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why (the request or ticket)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+    confirm = forms.BooleanField(
+        label=gettext_lazy("I understand this erases the personal data for good."),
+        required=True,
+    )
+
+
 @admin.register(Customer)
-class CustomerAdmin(ScopedAdmin):
+class CustomerAdmin(ScopedHistoryAdmin, ScopedAdmin):
+    """History (admin → History) shows who changed the owner or team, and when."""
+
+    actions = ["anonymise"]
     list_display = [
         "external_code",
         "name",
@@ -105,6 +131,54 @@ class CustomerAdmin(ScopedAdmin):
         ),
         (None, {"fields": [("created_at", "updated_at")]}),
     ]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_crm_admin:
+            actions.pop("anonymise", None)
+        return actions
+
+    @admin.action(description=gettext_lazy("Anonymise (personal-information deletion request)"))
+    def anonymise(self, request, queryset):
+        """Asks for the reason and a confirmation, then erases each selected customer's
+        personal data (customers.services.customer_anonymise). Administrators only."""
+        if not request.user.is_crm_admin:
+            raise PermissionDenied
+        form = AnonymiseForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            done = 0
+            for customer in queryset:
+                try:
+                    customer_anonymise(
+                        actor=request.user, customer=customer, reason=form.cleaned_data["reason"]
+                    )
+                except ValidationError as exc:
+                    self.message_user(
+                        request,
+                        f"{customer.external_code}: {' '.join(exc.messages)}",
+                        messages.ERROR,
+                    )
+                else:
+                    done += 1
+            if done:
+                self.message_user(
+                    request, _("%(n)s customers anonymised.") % {"n": done}, messages.SUCCESS
+                )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/customers/customer/anonymise.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Anonymise customers"),
+                "opts": self.model._meta,
+                "customers": queryset[:100],
+                "count": queryset.count(),
+                "form": form,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            },
+        )
 
 
 @admin.register(Contact)
@@ -241,3 +315,48 @@ class CustomerTagAdmin(ScopedAdmin):
     list_filter = ["tag", "value"]
     list_select_related = ["customer", "tag", "set_by"]
     raw_id_fields = ["customer"]
+
+
+class _ReadOnlyAuditAdmin(admin.ModelAdmin):
+    """Audit records: written by the system, never edited, seen by administrators only."""
+
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+
+    def has_view_permission(self, request, obj=None):
+        return bool(request.user.is_active and request.user.is_crm_admin)
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(_ReadOnlyAuditAdmin):
+    list_display = ["at", "username", "source", "format", "query", "personal_data", "rows"]
+    list_filter = ["source", "format", "personal_data"]
+    search_fields = ["username", "query"]
+    date_hierarchy = "at"
+
+
+@admin.register(ImportLog)
+class ImportLogAdmin(_ReadOnlyAuditAdmin):
+    list_display = ["at", "username", "kind", "file_name", "rows", "created", "updated", "skipped"]
+    list_filter = ["kind", "succeeded"]
+    search_fields = ["username", "file_name"]
+    date_hierarchy = "at"
+
+
+@admin.register(CustomerAnonymisation)
+class CustomerAnonymisationAdmin(_ReadOnlyAuditAdmin):
+    list_display = ["at", "customer", "actor_username", "reason"]
+    search_fields = ["=customer__external_code", "actor_username"]
+    list_select_related = ["customer"]

@@ -13,13 +13,18 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
+from .cells import (  # noqa: F401 - FORMULA_TRIGGERS: the guard lives in cells.py
+    CONTROL_CHARACTERS,
+    FORMULA_TRIGGERS,
+    safe_cell,
+)
 from .extensions import export_columns
-from .models import Customer
+from .models import AuditSource, Customer, ExportLog
+from .privacy import PERSONAL_FIELDS, mask
 from .selectors import key_figures_for_ids
 
-# Characters a spreadsheet treats as the start of a formula (or that hide one: tab, CR).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # 2,000 customers per batch keeps one batch ≈ a few MB and the id list in one IN (…) query.
 BATCH = 2_000
 
@@ -63,14 +68,6 @@ FIGURE_COLUMNS = [
     "last_purchase",
 ]
 FIELD_OF = {"code": "external_code"}
-
-
-def safe_cell(value: Any) -> Any:
-    """The value, made inert for spreadsheets: text starting with = + - @ tab or CR gets a
-    leading apostrophe. Numbers stay numbers (a negative growth rate is data, not a formula)."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
 
 
 def _plain(value: Any) -> Any:
@@ -117,10 +114,11 @@ def _id_batches(queryset: QuerySet[Customer]) -> Iterator[list[int]]:
 
 
 def customer_export_rows(
-    queryset: QuerySet[Customer], *, today: dt.date
+    queryset: QuerySet[Customer], *, today: dt.date, personal_data: bool = False
 ) -> Iterator[Sequence[Any]]:
     """The header, then one row per customer of `queryset`; a constant number of queries
-    per batch of customers (profile, figures, one per registered extension)."""
+    per batch of customers (profile, figures, one per registered extension). Phone and
+    e-mail are masked unless `personal_data` (customers.privacy decides who may)."""
     extensions = export_columns()
     yield customer_export_headers()
     for ids in _id_batches(queryset):
@@ -138,6 +136,8 @@ def customer_export_rows(
                     row.append(c.owner.username if c.owner else "")
                 elif col == "team":
                     row.append(c.team.name if c.team else "")
+                elif col in PERSONAL_FIELDS and not personal_data:
+                    row.append(mask(col, getattr(c, col)))
                 else:
                     row.append(getattr(c, FIELD_OF.get(col, col)))
             f = figures.get(pk, {})
@@ -154,6 +154,36 @@ def customer_export_rows(
                 vals = values.get(pk)
                 row.extend(vals if vals is not None else [""] * len(ext.headers))
             yield row
+
+
+def export_log_start(
+    *,
+    user,
+    fmt: str,
+    query: str,
+    personal_data: bool,
+    source: str = AuditSource.WEB,
+    username: str = "",
+) -> ExportLog:
+    """Every export is logged before the first byte leaves: who, when, filter, format."""
+    return ExportLog.objects.create(
+        user=user if getattr(user, "pk", None) else None,
+        username=username or getattr(user, "username", "") or "",
+        source=source,
+        format=fmt,
+        query=query[:4000],
+        personal_data=personal_data,
+    )
+
+
+def export_logged(rows: Iterator[Sequence[Any]], log: ExportLog) -> Iterator[Sequence[Any]]:
+    """`rows` (header first) passed through; when the last row is out, the log gets the row
+    count. A download that breaks off leaves `rows` empty in the log."""
+    n = -1
+    for row in rows:
+        n += 1
+        yield row
+    ExportLog.objects.filter(pk=log.pk).update(rows=max(n, 0), finished_at=timezone.now())
 
 
 class _Echo:
@@ -202,4 +232,8 @@ def _xlsx_value(value: Any) -> Any:
         return float(value)
     if value is None:
         return None
+    if isinstance(value, str):
+        # XLSX cannot hold control characters (forms and imports refuse them; older data
+        # might still have one): a visible replacement instead of a failed download.
+        value = CONTROL_CHARACTERS.sub("\ufffd", value)
     return safe_cell(value)

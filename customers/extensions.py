@@ -102,3 +102,19 @@ def register_customer_data_flush(hook: Callable[[], None]) -> None:
 
 def customer_data_flush_hooks() -> list[Callable[[], None]]:
     return list(_flush_hooks)
+
+
+# name → scrub(customer_id) -> number of records changed. Called inside the anonymisation's
+# transaction, so a failing scrubber rolls the whole anonymisation back.
+_anonymisers: dict[str, Callable[[int], int]] = {}
+
+
+def register_anonymiser(name: str, scrub: Callable[[int], int]) -> None:
+    """Another app's part of "anonymise customer": `scrub(customer_id)` blanks the free text
+    it keeps about that customer (pin reasons, task notes…) and returns how many records it
+    changed. Numbers, dates and classes stay, so dashboards and history still add up."""
+    _anonymisers[name] = scrub
+
+
+def anonymisers() -> dict[str, Callable[[int], int]]:
+    return dict(_anonymisers)

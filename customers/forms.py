@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import User
 
+from .cells import control_character
 from .models import Contact, ContactLog, Customer
 from .selectors import users_assignable_by
 from .services import can_manage_customers
@@ -43,10 +45,31 @@ CUSTOMER_FIELDS = [
 ]
 
 
+def no_control_characters(value: str) -> None:
+    code = control_character(value)
+    if code:
+        raise ValidationError(
+            _("Contains an invisible control character (%(code)s); please remove it."),
+            code="control_character",
+            params={"code": code},
+        )
+
+
+class PlainTextMixin:
+    """Every text field refuses invisible control characters: they cannot be typed, most
+    come from pasting binary data, and spreadsheets cannot store them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            if isinstance(field, forms.CharField):
+                field.validators.append(no_control_characters)
+
+
 NON_NEGATIVE_FIELDS = ("acquisition_cost", "annual_budget", "annual_revenue", "employees")
 
 
-class CustomerForm(forms.ModelForm):
+class CustomerForm(PlainTextMixin, forms.ModelForm):
     """Edit (and create) a customer. Managers also see `owner`, limited to their team."""
 
     confirm_duplicate = forms.BooleanField(
@@ -112,7 +135,7 @@ class CustomerForm(forms.ModelForm):
         return data
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(PlainTextMixin, forms.ModelForm):
     class Meta:
         model = Contact
         fields = [
@@ -129,7 +152,7 @@ class ContactForm(forms.ModelForm):
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
 
-class ContactLogForm(forms.ModelForm):
+class ContactLogForm(PlainTextMixin, forms.ModelForm):
     class Meta:
         model = ContactLog
         fields = ["channel", "direction", "contact", "summary", "outcome", "next_follow_up"]

@@ -14,6 +14,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from crm.admin_history import ScopedHistoryAdmin
 from crm.pagination import CappedCountPaginator
 from crm.queue import QueueUnavailable
 from customers.access import customers_visible_to
@@ -51,7 +52,7 @@ def _is_admin(request) -> bool:
 
 
 @admin.register(RuleSet)
-class RuleSetAdmin(admin.ModelAdmin):
+class RuleSetAdmin(ScopedHistoryAdmin):
     list_display = [
         "version",
         "name",
@@ -494,7 +495,7 @@ class ClassPinAdminForm(forms.ModelForm):
 
 
 @admin.register(ClassPin)
-class ClassPinAdmin(admin.ModelAdmin):
+class ClassPinAdmin(ScopedHistoryAdmin):
     form = ClassPinAdminForm
     list_display = [
         "customer",

@@ -29,6 +29,7 @@ class SegmentationConfig(AppConfig):
         import django_filters
 
         from customers.extensions import (
+            register_anonymiser,
             register_customer_data_flush,
             register_customer_filter,
             register_export_columns,
@@ -44,6 +45,7 @@ class SegmentationConfig(AppConfig):
         from .selectors import EXPORT_HEADERS, classes_for_export
         from .services.flush import segmentation_data_flush
 
+        register_anonymiser("segmentation", _scrub_pins)
         register_insight_panel("segmentation/partials/_customer_classes.html")
         register_customer_data_flush(segmentation_data_flush)
         register_export_columns("segmentation", headers=EXPORT_HEADERS, fetch=classes_for_export)
@@ -119,3 +121,13 @@ def _custom_class_filter(queryset, name, value):
         return queryset
     key, _sep, code = value.partition(":")
     return customers_in_custom_class(queryset, key=key, class_code=code)
+
+
+def _scrub_pins(customer_id: int) -> int:
+    """Anonymisation: a pin's reason is free text about the customer (also in its history)."""
+    from .models import ClassPin
+
+    erased = "—"
+    n = ClassPin.objects.filter(customer_id=customer_id).update(reason=erased)
+    ClassPin.history.filter(customer_id=customer_id).update(reason=erased)
+    return n

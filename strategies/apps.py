@@ -8,7 +8,11 @@ class StrategiesConfig(AppConfig):
 
     def ready(self) -> None:
         # Integrate into lower layers through their registries; they never import us.
-        from customers.extensions import register_customer_filter, register_insight_panel
+        from customers.extensions import (
+            register_anonymiser,
+            register_customer_filter,
+            register_insight_panel,
+        )
         from segmentation.hooks import register_post_run_hook
 
         from .filters import outcome_filter, playbook_filter
@@ -19,3 +23,17 @@ class StrategiesConfig(AppConfig):
         # Drill-downs of the playbook dashboards (strategies.filters).
         register_customer_filter("playbook", playbook_filter())
         register_customer_filter("outcome", outcome_filter())
+        register_anonymiser("strategies", _scrub_free_text)
+
+
+def _scrub_free_text(customer_id: int) -> int:
+    """Anonymisation: task notes, copied pin reasons and pool-event reasons are free text."""
+    from .models import Enrollment, PoolEvent, Task
+
+    return (
+        Task.objects.filter(customer_id=customer_id).exclude(note="").update(note="")
+        + Enrollment.objects.filter(customer_id=customer_id)
+        .exclude(pin_reason="")
+        .update(pin_reason="")
+        + PoolEvent.objects.filter(customer_id=customer_id).exclude(reason="").update(reason="")
+    )

@@ -539,7 +539,7 @@ def run_import(
     see, and codes of records outside that scope are refused."""
     from .specs import KINDS
 
-    return Importer(
+    report = Importer(
         kind=KINDS[kind],
         actor=actor,
         dry_run=dry_run,
@@ -547,3 +547,25 @@ def run_import(
         create_customers=create_customers,
         skipped_path=skipped_path,
     ).run(path)
+    if not dry_run:
+        _import_log(report=report, kind=kind, path=path, actor=actor)
+    return report
+
+
+def _import_log(*, report: ImportReport, kind: str, path: Path | str, actor: User | None) -> None:
+    """One audit entry per applied import job (never per row): who, when, what, how many."""
+    import getpass
+
+    from ..models import ImportLog
+
+    ImportLog.objects.create(
+        user=actor,
+        username=actor.username if actor is not None else f"shell:{getpass.getuser()}",
+        kind=kind,
+        file_name=str(path)[-255:],
+        rows=report.rows,
+        created=report.created + report.customers_created,
+        updated=report.updated,
+        skipped=report.invalid if report.skip_invalid else 0,
+        succeeded=report.written,
+    )

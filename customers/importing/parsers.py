@@ -12,6 +12,9 @@ from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from ..cells import control_character, unguard_cell
+from ..privacy import looks_masked
+
 
 class CellError(ValueError):
     pass
@@ -22,19 +25,37 @@ def is_blank(value: Any) -> bool:
 
 
 def text(value: Any, *, max_length: int | None = None) -> str:
+    """Text of a cell, stripped; a formula guard our own export added ('=…) comes off."""
     if type(value) is str:
-        s = value.strip()
-        if max_length is None or len(s) <= max_length:
+        s = unguard_cell(value.strip())
+        if (max_length is None or len(s) <= max_length) and not control_character(s):
             return s
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel stores "123" typed as a number as 123.0
-    s = str(value).strip()
+    s = unguard_cell(str(value).strip())
+    code = control_character(s)
+    if code:
+        raise CellError(_("contains an invisible control character (%(code)s)") % {"code": code})
     if max_length is not None and len(s) > max_length:
         raise CellError(
             _("too long: %(n)s characters, at most %(max)s allowed")
             % {"n": f"{len(s):,}", "max": max_length}
+        )
+    return s
+
+
+def personal_text(value: Any, *, max_length: int | None = None) -> str:
+    """A phone number or e-mail address; a masked one (138****5678, from an export without
+    the personal-data permission) is refused rather than stored over the real value."""
+    s = text(value, max_length=max_length)
+    if looks_masked(s):
+        raise CellError(
+            _(
+                "masked value (from an export without personal data): import the full value "
+                "or leave the cell empty to keep the stored one"
+            )
         )
     return s
 

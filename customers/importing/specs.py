@@ -74,6 +74,10 @@ def _text(n: int):
     return partial(p.text, max_length=n)
 
 
+def _personal(n: int):
+    return partial(p.personal_text, max_length=n)
+
+
 def _choice(choices):
     return partial(p.choice, choices=choices)
 
@@ -125,8 +129,8 @@ CUSTOMERS = ImportKind(
         Column("source_channel", "source_channel", _choice(SourceChannel), ("来源", "来源渠道")),
         Column("owner", "owner_id", _text(150), ("负责人", "销售代表", "销售"), lookup=LOOKUP_USER),
         Column("team", "team_id", _text(100), ("团队", "销售团队"), lookup=LOOKUP_TEAM),
-        Column("phone", "phone", _text(40), ("电话", "手机", "联系电话")),
-        Column("email", "email", _text(254), ("邮箱", "电子邮件", "e-mail")),
+        Column("phone", "phone", _personal(40), ("电话", "手机", "联系电话")),
+        Column("email", "email", _personal(254), ("邮箱", "电子邮件", "e-mail")),
         Column("website", "website", _text(200), ("网站", "网址")),
         Column(
             "tax_number",
@@ -168,8 +172,8 @@ CONTACTS = ImportKind(
         Column("role", "role", _choice(DecisionRole), ("角色", "决策角色", "decision-chain role")),
         Column("is_champion", "is_champion", p.boolean, ("内部支持者", "champion")),
         Column("is_primary", "is_primary", p.boolean, ("主要联系人", "primary")),
-        Column("phone", "phone", _text(40), ("电话", "手机")),
-        Column("email", "email", _text(254), ("邮箱", "电子邮件", "e-mail")),
+        Column("phone", "phone", _personal(40), ("电话", "手机")),
+        Column("email", "email", _personal(254), ("邮箱", "电子邮件", "e-mail")),
         Column("wechat", "wechat", _text(60), ("微信", "微信号")),
         Column("notes", "notes", _text(10_000), ("备注",)),
     ),

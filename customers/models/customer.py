@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .choices import (
     AgeBand,
@@ -141,9 +142,53 @@ class Customer(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # Audit trail of ownership: who moved a customer to which owner/team, and when. Only the
+    # code, owner and team are kept, so the history holds no personal data (an anonymised
+    # customer leaves no trace in it). Bulk paths (import, seed, pool claims, the nightly run)
+    # do not write history; imports are audited per job (ImportLog), claims by PoolEvent.
+    history = HistoricalRecords(
+        excluded_fields=[
+            "name",
+            "kind",
+            "industry",
+            "size",
+            "region",
+            "city",
+            "address",
+            "market",
+            "source_channel",
+            "phone",
+            "email",
+            "website",
+            "tax_number",
+            "annual_budget",
+            "annual_revenue",
+            "employees",
+            "industry_outlook",
+            "growth_rate",
+            "age_band",
+            "gender",
+            "income_band",
+            "education",
+            "marital_status",
+            "acquisition_cost",
+            "interest_since",
+            "notes",
+            "created_at",
+            "updated_at",
+        ],
+        verbose_name=_("customer ownership history"),
+    )
+
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
+        permissions = [
+            (
+                "export_personal_data",
+                _("Can see and export other teams' phone numbers and e-mail addresses in full"),
+            )
+        ]
         ordering = ["name", "id"]
         constraints = [
             models.CheckConstraint(

@@ -18,9 +18,16 @@ from django.views import View
 
 from crm.queue import QueueUnavailable, enqueue
 
-from ..exporting import csv_lines, customer_export_rows, write_xlsx
+from ..exporting import (
+    csv_lines,
+    customer_export_rows,
+    export_log_start,
+    export_logged,
+    write_xlsx,
+)
 from ..forms import ImportForm
 from ..importing import KINDS, run_import
+from ..privacy import sees_all_personal_data
 from ..selectors import customer_filtered_queryset
 from ..tasks import customer_import_task, import_report_key, import_report_load
 from .workspace import ManagerRequiredMixin
@@ -28,8 +35,16 @@ from .workspace import ManagerRequiredMixin
 
 class CustomerExportView(LoginRequiredMixin, View):
     def get(self, request, fmt: str):
+        if fmt not in ("csv", "xlsx"):
+            raise Http404
         qs = customer_filtered_queryset(user=request.user, params=request.GET)
-        rows = customer_export_rows(qs, today=timezone.localdate())
+        personal = sees_all_personal_data(request.user)
+        log = export_log_start(
+            user=request.user, fmt=fmt, query=request.GET.urlencode(), personal_data=personal
+        )
+        rows = export_logged(
+            customer_export_rows(qs, today=timezone.localdate(), personal_data=personal), log
+        )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         if fmt == "csv":
             response = StreamingHttpResponse(

@@ -18,6 +18,7 @@ from ..access import customer_get_for_user, customers_visible_to
 from ..extensions import insight_panels
 from ..forms import ContactForm, ContactLogForm, CustomerForm, MergeForm
 from ..models import Contact
+from ..privacy import PERSONAL_FIELDS, personal_data_visible
 from ..selectors import SORT_OPTIONS, customer_key_figures, customer_list, customer_timeline
 from ..services import (
     can_manage_customers,
@@ -46,6 +47,15 @@ class CustomerMixin(LoginRequiredMixin):
                 user=self.request.user, customer_id=self.kwargs["pk"]
             )
         return self._customer
+
+
+def _hide_personal_fields(form, user, customer):
+    """Who may not see a customer's phone and e-mail in full does not get them in an edit
+    form either (saving a masked value would overwrite the real one)."""
+    if not personal_data_visible(user, customer):
+        for name in PERSONAL_FIELDS:
+            form.fields.pop(name, None)
+    return form
 
 
 class ManagerRequiredMixin(LoginRequiredMixin):
@@ -230,12 +240,18 @@ class CustomerUpdateView(CustomerMixin, View):
 
     def get(self, request, pk):
         customer = self.get_customer()
-        form = CustomerForm(instance=customer, actor=request.user)
+        form = _hide_personal_fields(
+            CustomerForm(instance=customer, actor=request.user), request.user, customer
+        )
         return render(request, self.template_name, {"form": form, "customer": customer})
 
     def post(self, request, pk):
         customer = self.get_customer()
-        form = CustomerForm(request.POST, instance=customer, actor=request.user)
+        form = _hide_personal_fields(
+            CustomerForm(request.POST, instance=customer, actor=request.user),
+            request.user,
+            customer,
+        )
         if form.is_valid():
             data = {k: form.cleaned_data[k] for k in form.changed_data if k in form.fields}
             data.pop("confirm_duplicate", None)
@@ -263,7 +279,7 @@ class ContactEditView(CustomerMixin, View):
     def get(self, request, pk, contact_id=None):
         customer = self.get_customer()
         contact = self.get_contact(customer)
-        form = ContactForm(instance=contact)
+        form = _hide_personal_fields(ContactForm(instance=contact), request.user, customer)
         return render(
             request, self.template_name, {"form": form, "customer": customer, "contact": contact}
         )
@@ -271,7 +287,9 @@ class ContactEditView(CustomerMixin, View):
     def post(self, request, pk, contact_id=None):
         customer = self.get_customer()
         contact = self.get_contact(customer)
-        form = ContactForm(request.POST, instance=contact)
+        form = _hide_personal_fields(
+            ContactForm(request.POST, instance=contact), request.user, customer
+        )
         if form.is_valid():
             try:
                 contact_save(customer=customer, contact=contact, data=form.cleaned_data)

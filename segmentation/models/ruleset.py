@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .choices import ValueBasis, ValueMethod
 
@@ -254,6 +255,9 @@ class RuleSet(models.Model):
             "so customers near a threshold do not bounce every night."
         ),
     )
+
+    # Audit trail: who created, changed or activated which version, and when (admin → History).
+    history = HistoricalRecords(verbose_name=_("rule set history"))
 
     class Meta:
         verbose_name = _("rule set")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .choices import DIMENSIONS, Dimension, RunStatus
 from .ruleset import RuleSet
@@ -334,6 +335,9 @@ class ClassPin(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # Audit trail: who pinned, changed or removed a pin, and when.
+    history = HistoricalRecords(verbose_name=_("pinned class history"))
 
     class Meta:
         verbose_name = _("pinned class")

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 def _pick(zh: str, en: str) -> str:
@@ -80,6 +81,9 @@ class Playbook(models.Model):
     active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # Audit trail: who changed the playbook (its steps: PlaybookStep.history), and when.
+    history = HistoricalRecords(verbose_name=_("playbook history"))
+
     class Meta:
         verbose_name = _("playbook")
         verbose_name_plural = _("playbooks")
@@ -133,6 +137,9 @@ class PlaybookStep(models.Model):
     day_offset = models.PositiveSmallIntegerField(_("day offset"))
     instruction_zh = models.TextField(_("instruction (Chinese)"))
     instruction_en = models.TextField(_("instruction (English)"))
+
+    # Audit trail: who changed a step, and when.
+    history = HistoricalRecords(verbose_name=_("playbook step history"))
 
     class Meta:
         verbose_name = _("playbook step")

@@ -164,12 +164,14 @@ def export_log_start(
     personal_data: bool,
     source: str = AuditSource.WEB,
     username: str = "",
+    what: str = "customers",
 ) -> ExportLog:
     """Every export is logged before the first byte leaves: who, when, filter, format."""
     return ExportLog.objects.create(
         user=user if getattr(user, "pk", None) else None,
         username=username or getattr(user, "username", "") or "",
         source=source,
+        what=what[:30],
         format=fmt,
         query=query[:4000],
         personal_data=personal_data,

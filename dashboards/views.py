@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from customers.exporting import csv_lines, write_xlsx
+from customers.exporting import csv_lines, export_log_start, export_logged, write_xlsx
 
 from .pages import PAGES
 from .scope import Scope, filter_bar, scope_from_request
@@ -50,7 +50,18 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         headers, rows = self.export_table(self.data)
         stamp = timezone.localdate().isoformat()
         filename = f"{self.export_name}-{stamp}.{fmt}"
-        table = iter([headers, *rows])
+        # Logged like every export (customers.ExportLog): who, when, which filter, how many
+        # rows. Dashboard tables are aggregates and names, never phone or e-mail.
+        query = self.request.GET.copy()
+        query.pop("export", None)
+        log = export_log_start(
+            user=self.request.user,
+            fmt=fmt,
+            query=query.urlencode(),
+            personal_data=False,
+            what=self.export_name,
+        )
+        table = export_logged(iter([headers, *rows]), log)
         if fmt == "csv":
             response = StreamingHttpResponse(
                 csv_lines(table), content_type="text/csv; charset=utf-8"

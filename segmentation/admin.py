@@ -20,12 +20,13 @@ from crm.queue import QueueUnavailable
 from customers.access import customers_visible_to
 
 from . import workflow
-from .custom.admin import CustomDimensionAdmin
+from .custom.admin import CustomClassHistoryAdmin, CustomDimensionAdmin
 from .custom.selectors import active_custom_dimensions
 from .models import (
     DIMENSIONS,
     ClassChange,
     ClassPin,
+    CustomClass,
     CustomDimension,
     CustomerClasses,
     Dimension,
@@ -539,3 +540,4 @@ class ClassPinAdmin(ScopedHistoryAdmin):
 
 
 admin.site.register(CustomDimension, CustomDimensionAdmin)
+admin.site.register(CustomClass.history.model, CustomClassHistoryAdmin)

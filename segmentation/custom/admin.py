@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from crm.admin_history import ScopedHistoryAdmin
 from segmentation.models import CustomClass, CustomDimension, CustomDimensionStatus
 
 from .schema import catalog_help, catalog_load, dimension_errors
@@ -92,7 +93,7 @@ class CustomClassInline(admin.StackedInline):
         return self.has_add_permission(request, obj)
 
 
-class CustomDimensionAdmin(admin.ModelAdmin):
+class CustomDimensionAdmin(ScopedHistoryAdmin):
     inlines = [CustomClassInline]
     list_display = ["code", "version", "name_zh_hans", "name_en", "status", "created_by",
                     "created_at", "activated_at"]  # fmt: skip
@@ -224,3 +225,22 @@ class CustomDimensionAdmin(admin.ModelAdmin):
         self.message_user(
             request, gettext("{name} is no longer computed.").format(name=dimension.name)
         )
+
+
+class CustomClassHistoryAdmin(admin.ModelAdmin):
+    """Who added, changed or removed which class (and its rule) of a custom dimension, and
+    when; classes are edited inline on the dimension, so their history is listed here."""
+
+    list_display = ["history_date", "history_user", "history_type", "dimension", "order", "code"]
+    list_filter = ["history_type"]
+    list_select_related = ["history_user", "dimension"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 # "custom_" + code must fit the 20 characters of ClassChange/ClassPin/Playbook.dimension.
 DIMENSION_CODE_MAX = 13
@@ -80,6 +81,9 @@ class CustomDimension(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True, editable=False)
 
+    # Audit trail: who changed the dimension (its classes: CustomClass.history), and when.
+    history = HistoricalRecords(verbose_name=_("custom dimension history"))
+
     class Meta:
         verbose_name = _("custom dimension")
         verbose_name_plural = _("custom dimensions")
@@ -122,6 +126,9 @@ class CustomClass(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=60)
     rule = models.JSONField(_("rule"), default=dict, blank=True)
     is_default = models.BooleanField(_("default class"), default=False)
+
+    # Audit trail: who changed a class or its rule, and when.
+    history = HistoricalRecords(verbose_name=_("custom class history"))
 
     class Meta:
         verbose_name = _("custom class")

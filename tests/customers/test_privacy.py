@@ -432,3 +432,18 @@ def test_managers_cannot_anonymise(client, manager_maria, rich_customer):
         },
     )
     assert not CustomerAnonymisation.objects.exists()
+
+
+def test_dashboard_exports_are_logged_too(client, manager_maria, alice_customer):
+    client.force_login(manager_maria)
+    response = client.get(reverse("dashboards:overview"), {"export": "csv", "industry": "retail"})
+    b"".join(response.streaming_content)
+    log = ExportLog.objects.get()
+    assert (log.user, log.what, log.format, log.query) == (
+        manager_maria,
+        "overview",
+        "csv",
+        "industry=retail",
+    )
+    assert log.rows is not None
+    assert log.finished_at is not None

@@ -31,6 +31,7 @@ from .models import (
     TagOption,
     Transaction,
 )
+from .privacy import shown
 from .services import customer_anonymise
 
 
@@ -189,6 +190,16 @@ class ContactAdmin(ScopedAdmin):
     list_select_related = ["customer"]
     search_fields = ["name", "=phone", "customer__name"]
     autocomplete_fields = ["customer"]
+
+    def get_list_display(self, request):
+        """The phone column as customers.privacy lets this user see it (a director browsing
+        another team's contacts sees it masked)."""
+
+        @admin.display(description=gettext_lazy("phone"))
+        def phone(obj):
+            return shown(request.user, obj.customer, obj, "phone")
+
+        return [phone if name == "phone" else name for name in self.list_display]
 
 
 @admin.register(Category)

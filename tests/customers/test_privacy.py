@@ -447,3 +447,13 @@ def test_dashboard_exports_are_logged_too(client, manager_maria, alice_customer)
     )
     assert log.rows is not None
     assert log.finished_at is not None
+
+
+def test_admin_contact_list_masks_other_teams_phones(client, director_dora, bob_customer):
+    ContactFactory(customer=bob_customer, name="Bob's contact", phone="13655556666")
+    director_dora.user_permissions.add(Permission.objects.get(codename="view_contact"))
+    client.force_login(director_dora)
+    page = client.get(reverse("admin:customers_contact_changelist")).text
+    assert "Bob&#x27;s contact" in page or "Bob's contact" in page
+    assert "13655556666" not in page
+    assert "136****6666" in page

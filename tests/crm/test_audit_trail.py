@@ -189,3 +189,16 @@ def test_history_cannot_revert(client, admin_ada, rep_alice):
     assert response.status_code == 403  # …never restored
     pin.refresh_from_db()
     assert pin.reason != "reverted"
+
+
+def test_bulk_paths_write_no_per_row_history():
+    """The 1M-row paths (seed, nightly run) go around model signals: no history rows."""
+    from customers.seed import seed_demo
+    from segmentation.services import segmentation_run
+
+    as_of = dt.date(2026, 3, 31)
+    seed_demo(customers=120, seed=7, as_of=as_of)
+    segmentation_run(as_of=as_of)
+    assert Customer.objects.count() >= 120
+    assert Customer.history.count() == 0
+    assert ClassPin.history.count() == 0

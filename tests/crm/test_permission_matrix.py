@@ -277,6 +277,11 @@ MATRIX: dict[str, Route] = {
         kwargs=cust, post=scoped(), post_data=lambda w: {"tag": "HACKED", "value": "HACKED"}
     ),
     "dashboards:overview": Route(get=everyone(), queries=_dashboard_queries()),
+    "dashboards:movements": Route(get=everyone(), queries=_dashboard_queries()),
+    "dashboards:funnel": Route(get=everyone(), queries=_dashboard_queries()),
+    "dashboards:value": Route(get=everyone(), queries=_dashboard_queries()),
+    "dashboards:rfm": Route(get=everyone(), queries=_dashboard_queries()),
+    "dashboards:risks": Route(get=everyone(), queries=_dashboard_queries()),
     "dashboards:adherence": Route(get=everyone(), queries=_dashboard_queries()),
     "dashboards:effectiveness": Route(get=everyone(), queries=_dashboard_queries()),
     "dashboards:rep_book": Route(get=everyone(), queries=_dashboard_queries()),

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('strategies', '0005_adherence_rollup'),
+        ('strategies', '0007_adherence_rollup_per_attribute'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

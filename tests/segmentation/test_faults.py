@@ -150,7 +150,10 @@ def test_worker_killed_mid_run_keeps_yesterday_visible_and_loses_nothing(
             CustomerClasses.objects.get(run=current, customer_id=watched).lifecycle == watched_day1
         )
         # A second run meanwhile is refused, by the command and by the admin's "run now".
-        with pytest.raises(CommandError, match=f"A run as of {DAY2} is in progress"):
+        with (
+            translation.override("en"),
+            pytest.raises(CommandError, match=f"A run as of {DAY2} is in progress"),
+        ):
             call_command("segment", "--as-of", str(DAY2), "--force", verbosity=0)
         client.force_login(admin_ada)
         with translation.override("en"):

@@ -185,15 +185,21 @@ def _running_elsewhere():
 
 def test_a_second_run_is_refused_with_what_is_running(customers):
     _running_elsewhere()
-    with pytest.raises(RunInProgress) as refused:
+    with translation.override("en"), pytest.raises(RunInProgress) as refused:
         segmentation_run(as_of=AS_OF + dt.timedelta(days=1))
     message = str(refused.value)
     assert str(AS_OF) in message
     assert "3 of 6" in message
     assert "classify" in message
     assert "can start after" in message  # when a dead run's workers stop blocking
-    with pytest.raises(CommandError, match=f"A run as of {AS_OF} is in progress"):
+    with (
+        translation.override("en"),
+        pytest.raises(CommandError, match=f"A run as of {AS_OF} is in progress"),
+    ):
         call_command("segment", "--as-of", str(AS_OF + dt.timedelta(days=1)), verbosity=0)
+    # The same in the default language, Chinese.
+    with pytest.raises(RunInProgress, match=f"基准日 {AS_OF} 的运行正在进行"):
+        segmentation_run(as_of=AS_OF + dt.timedelta(days=1))
     assert not Run.objects.filter(as_of=AS_OF + dt.timedelta(days=1)).exists()
 
 

@@ -14,6 +14,7 @@ from crm.admin_history import ScopedHistoryAdmin
 from crm.pagination import CappedCountPaginator
 
 from . import access
+from .admin_privacy import MasksPersonalData
 from .models import (
     Category,
     Contact,
@@ -50,10 +51,13 @@ class ScopedAdmin(admin.ModelAdmin):
         return qs
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(MasksPersonalData, admin.TabularInline):
     model = Contact
     extra = 0
     fields = ["name", "title", "role", "is_champion", "is_primary", "phone", "email"]
+
+    def customer_id_for(self, obj):
+        return obj.pk  # the parent customer
 
 
 class AnonymiseForm(forms.Form):
@@ -69,8 +73,10 @@ class AnonymiseForm(forms.Form):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ScopedHistoryAdmin, ScopedAdmin):
-    """History (admin → History) shows who changed the owner or team, and when."""
+class CustomerAdmin(MasksPersonalData, ScopedHistoryAdmin, ScopedAdmin):
+    """History (admin → History) shows who changed the owner or team, and when. Phone and
+    e-mail are masked and read-only for whoever would see them masked on the customer page
+    (customers.admin_privacy)."""
 
     actions = ["anonymise"]
     list_display = [
@@ -133,6 +139,9 @@ class CustomerAdmin(ScopedHistoryAdmin, ScopedAdmin):
         (None, {"fields": [("created_at", "updated_at")]}),
     ]
 
+    def customer_id_for(self, obj):
+        return obj.pk
+
     def get_actions(self, request):
         actions = super().get_actions(request)
         if not request.user.is_crm_admin:
@@ -183,8 +192,9 @@ class CustomerAdmin(ScopedHistoryAdmin, ScopedAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(ScopedAdmin):
+class ContactAdmin(MasksPersonalData, ScopedAdmin):
     scope = staticmethod(access.contacts_visible_to)
+    customer_path = "customer__"
     list_display = ["name", "customer", "title", "role", "is_champion", "is_primary", "phone"]
     list_filter = ["role", "is_champion"]
     list_select_related = ["customer"]
@@ -200,6 +210,9 @@ class ContactAdmin(ScopedAdmin):
             return shown(request.user, obj.customer, obj, "phone")
 
         return [phone if name == "phone" else name for name in self.list_display]
+
+    def customer_id_for(self, obj):
+        return obj.customer_id
 
 
 @admin.register(Category)

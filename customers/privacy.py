@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q
+
 if TYPE_CHECKING:
     from crm.models import User
 
@@ -88,6 +90,21 @@ def personal_data_visible(user: User, customer: Customer) -> bool:
     if user.is_manager and user.team_id and customer.team_id == user.team_id:
         return True
     return sees_all_personal_data(user)
+
+
+def full_view_q(user: User, *, prefix: str = "") -> Q | None:
+    """The customers whose personal data `user` sees in full, as a filter (`prefix` e.g.
+    "customer__" for contacts); None means all of them. The same rule as
+    `personal_data_visible`, for querysets (admin searches by phone must not confirm a number
+    the result would show masked)."""
+    if sees_all_personal_data(user):
+        return None
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    q = Q(**{f"{prefix}owner_id": user.pk})
+    if user.is_manager and user.team_id:
+        q |= Q(**{f"{prefix}team_id": user.team_id})
+    return q
 
 
 def shown(user: User, customer: Customer, obj: Any, field: str) -> Any:

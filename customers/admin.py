@@ -15,6 +15,7 @@ from crm.pagination import CappedCountPaginator
 
 from . import access
 from .admin_privacy import MasksPersonalData
+from .anonymise import customer_anonymise
 from .models import (
     Category,
     Contact,
@@ -33,7 +34,6 @@ from .models import (
     Transaction,
 )
 from .privacy import shown
-from .services import customer_anonymise
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -151,7 +151,7 @@ class CustomerAdmin(MasksPersonalData, ScopedHistoryAdmin, ScopedAdmin):
     @admin.action(description=gettext_lazy("Anonymise (personal-information deletion request)"))
     def anonymise(self, request, queryset):
         """Asks for the reason and a confirmation, then erases each selected customer's
-        personal data (customers.services.customer_anonymise). Administrators only."""
+        personal data (customers.anonymise.customer_anonymise). Administrators only."""
         if not request.user.is_crm_admin:
             raise PermissionDenied
         form = AnonymiseForm(request.POST if "apply" in request.POST else None)

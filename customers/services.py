@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from crm.models import User
 
+# "Anonymise customer" lives in customers.anonymise; still importable from here.
+from .anonymise import ERASED, anonymised_name, customer_anonymise  # noqa: F401
 from .models import (
     Contact,
     ContactLog,
@@ -175,101 +177,3 @@ def customer_merge(*, actor: User, survivor: Customer, merged: Customer) -> Cust
     merged.delete()
     survivor.save(update_fields=[*filled, "updated_at"])
     return record
-
-
-ERASED = "—"
-
-
-def anonymised_name(customer_id: int) -> str:
-    """The name an anonymised customer keeps, in the installation's language."""
-    with _default_language():
-        return _("Anonymised customer #%(id)s") % {"id": customer_id}
-
-
-@transaction.atomic
-def customer_anonymise(*, actor: User | None, customer: Customer, reason: str):
-    """Erase a customer's personal data for good (a personal-information deletion request).
-
-    The name becomes "Anonymised customer #id"; phone, e-mail, address, website, registration
-    number, notes and the demographic fields are blanked; the contacts lose name and details;
-    free text written about the customer (contact log summaries, service cases, survey
-    comments, referral names, merge records, and what other apps registered) is erased.
-    Transactions, amounts, dates, classes and tasks stay, so every total still adds up.
-    Nothing is kept that could undo it: the ownership history holds no personal data, and the
-    admin log's titles of this customer's records are renamed too. One audit record says who,
-    when and why."""
-    from django.contrib.admin.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
-    from django.utils import timezone
-
-    from .extensions import anonymisers
-    from .models import CustomerAnonymisation
-
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Say why (the request or ticket) before anonymising."))
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    if CustomerAnonymisation.objects.filter(customer=customer).exists():
-        raise ValidationError(_("This customer is already anonymised."))
-    label = anonymised_name(customer.pk)
-    erased: dict[str, int] = {}
-    Customer.objects.filter(pk=customer.pk).update(
-        name=label,
-        phone="",
-        email="",
-        address="",
-        website="",
-        tax_number="",
-        notes="",
-        age_band="",
-        gender="",
-        income_band="",
-        education="",
-        marital_status="",
-        updated_at=timezone.now(),
-    )
-    contacts = Contact.objects.filter(customer=customer)
-    contact_ids = list(contacts.values_list("pk", flat=True))
-    with _default_language():
-        contact_label = _("Anonymised contact")
-    erased["contacts"] = contacts.update(
-        name=contact_label, title="", phone="", email="", wechat="", notes=""
-    )
-    erased["contact_logs"] = ContactLog.objects.filter(customer=customer).update(summary=ERASED)
-    erased["service_cases"] = ServiceCase.objects.filter(customer=customer).update(
-        subject=ERASED, description=""
-    )
-    erased["surveys"] = SatisfactionSurvey.objects.filter(customer=customer).update(comment="")
-    erased["referrals"] = (
-        Referral.objects.filter(referrer=customer)
-        .exclude(referred_name="")
-        .update(referred_name=ERASED)
-    )
-    erased["merges"] = CustomerMerge.objects.filter(survivor=customer).update(
-        merged_name=ERASED, merged_profile={}
-    )
-    # The admin's action log shows object titles (the old name): rename them.
-    customer_type = ContentType.objects.get_for_model(Customer)
-    contact_type = ContentType.objects.get_for_model(Contact)
-    LogEntry.objects.filter(content_type=customer_type, object_id=str(customer.pk)).update(
-        object_repr=f"{label} ({customer.external_code})"
-    )
-    LogEntry.objects.filter(
-        content_type=contact_type, object_id__in=[str(pk) for pk in contact_ids]
-    ).update(object_repr=contact_label)
-    for name, scrub in anonymisers().items():
-        erased[name] = scrub(customer.pk)
-    return CustomerAnonymisation.objects.create(
-        customer=customer,
-        actor=actor,
-        actor_username=getattr(actor, "username", "") or "",
-        reason=reason,
-        erased=erased,
-    )
-
-
-def _default_language():
-    from django.conf import settings
-    from django.utils import translation
-
-    return translation.override(settings.LANGUAGE_CODE)

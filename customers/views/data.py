@@ -3,12 +3,9 @@ page (upload → dry run report → import, skipped rows downloadable)."""
 
 from __future__ import annotations
 
-import shutil
-import time
 import uuid
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.http import FileResponse, Http404, StreamingHttpResponse
@@ -27,6 +24,7 @@ from ..exporting import (
 )
 from ..forms import ImportForm
 from ..importing import KINDS, run_import
+from ..importing.uploads import SESSION_KEY, clean_old_uploads, import_root
 from ..privacy import sees_all_personal_data
 from ..selectors import customer_filtered_queryset
 from ..tasks import customer_import_task, import_report_key, import_report_load
@@ -62,26 +60,9 @@ class CustomerExportView(LoginRequiredMixin, View):
         raise Http404
 
 
-# Uploaded files wait this long between the dry run and the real import.
-UPLOAD_TTL_SECONDS = 24 * 60 * 60
-SESSION_KEY = "customer_imports"
 # Files up to this size are checked and imported within the request (a few seconds);
 # bigger ones go to a Celery task so no web worker waits minutes.
 SYNC_IMPORT_MAX_BYTES = 2 * 1024 * 1024
-
-
-def _import_root() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
-
-
-def _clean_old_uploads() -> None:
-    root = _import_root()
-    if not root.is_dir():
-        return
-    cutoff = time.time() - UPLOAD_TTL_SECONDS
-    for child in root.iterdir():
-        if child.is_dir() and child.stat().st_mtime < cutoff:
-            shutil.rmtree(child, ignore_errors=True)
 
 
 def _upload_for(request, token: str) -> dict:
@@ -106,9 +87,9 @@ class ImportView(ManagerRequiredMixin, View):
         form = ImportForm(request.POST, request.FILES)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form, "kinds": KINDS}, status=400)
-        _clean_old_uploads()
+        clean_old_uploads()
         token = uuid.uuid4().hex
-        folder = _import_root() / token
+        folder = import_root() / token
         folder.mkdir(parents=True)
         upload = form.cleaned_data["file"]
         path = folder / ("upload" + Path(upload.name).suffix.lower()[:8])

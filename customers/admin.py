@@ -16,6 +16,7 @@ from crm.pagination import CappedCountPaginator
 from . import access
 from .admin_privacy import MasksPersonalData
 from .anonymise import customer_anonymise
+from .history import reason_label
 from .models import (
     Category,
     Contact,
@@ -141,6 +142,16 @@ class CustomerAdmin(MasksPersonalData, ScopedHistoryAdmin, ScopedAdmin):
 
     def customer_id_for(self, obj):
         return obj.pk
+
+    # Owner and team of each version: readable even where there is no earlier version to
+    # compare with (customers created by an import or the seed have no "created" row).
+    history_list_display = ["owner", "team"]
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        # Bulk moves store a stable reason (customers.history.OwnerChange): shown translated.
+        for record in historical_records:
+            record.history_change_reason = reason_label(record.history_change_reason)
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
 
     def get_actions(self, request):
         actions = super().get_actions(request)

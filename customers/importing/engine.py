@@ -502,6 +502,7 @@ class Importer:
             timings=self.report.timings,
             expect_updates=self.report.to_update > 0,
             expect_creates=self.report.to_create > 0,
+            history_user_id=self.actor.pk if self.actor is not None else None,
         )
         self.report.written = True
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from crm.models import User
 
+from ..history import OwnerChange, customer_owner_history_write, owner_history_insert_sql
 from ..models import Customer
 from .specs import ImportKind
 
@@ -42,6 +43,13 @@ def create_missing_customers(*, codes: list[str], actor: User | None) -> int:
     return len(objs)
 
 
+def _owner_fields(kind: ImportKind, fields: list[str]) -> list[str]:
+    """The ownership columns (audited in the customer's history) this import writes."""
+    if kind.model is not Customer:
+        return []
+    return [f for f in ("owner_id", "team_id") if f in fields]
+
+
 def _model_columns(model: type[Model]):
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
@@ -65,9 +73,11 @@ def write_postgres(
     timings: dict[str, float] | None = None,
     expect_updates: bool = True,
     expect_creates: bool = True,
+    history_user_id: int | None = None,
 ) -> tuple[int, int]:
     """COPY the staged rows into a temporary table, then UPDATE what changed and INSERT what
-    is new — two statements for the whole file."""
+    is new — two statements for the whole file (and two more for the ownership history of
+    customers whose owner or team the file changes)."""
     timings = {} if timings is None else timings
     model = kind.model
     table = connection.ops.quote_name(model._meta.db_table)
@@ -108,18 +118,42 @@ def write_postgres(
             old.append("t.customer_id")
             new.append("c.id")
         updated = 0
+        moves = _owner_fields(kind, fields)
         # Validation already knows whether any key exists; a first import skips the UPDATE
         # (a join of every staged row against the whole table) altogether.
         if sets and expect_updates:
             extra = ", updated_at = %s" if "updated_at" in by_attname else ""
-            cur.execute(
-                f"UPDATE {table} t SET {', '.join(sets)}{extra} "  # noqa: S608 - names from _meta
-                f"FROM crm_import_stage s{join} "
-                f"WHERE t.external_code = s.s_key "
-                f"AND ROW({', '.join(old)}) IS DISTINCT FROM ROW({', '.join(new)})",
-                [now] if extra else [],
+            update_params = [now] if extra else []
+            source = f"crm_import_stage s{join}"
+            where = (
+                f"t.external_code = s.s_key "
+                f"AND ROW({', '.join(old)}) IS DISTINCT FROM ROW({', '.join(new)})"
             )
-            updated = cur.rowcount
+            if not moves:
+                cur.execute(
+                    f"UPDATE {table} t SET {', '.join(sets)}{extra} "  # noqa: S608 - names from _meta
+                    f"FROM {source} WHERE {where}",
+                    update_params,
+                )
+                updated = cur.rowcount
+            else:
+                # Customers whose owner or team changes get their ownership-history row in
+                # the same statement: `b`, a self-join, is the row as it was before the
+                # UPDATE, so only rows actually updated are compared (never the whole file).
+                was = [qn(f"was_{f}") for f in moves]
+                kept = ", ".join(f"b.{qn(f)} AS {w}" for f, w in zip(moves, was, strict=True))
+                now_ = ", ".join(f"u.{qn(f)}" for f in moves)
+                then = ", ".join(f"u.{w}" for w in was)
+                sql = (
+                    f"WITH u AS (UPDATE {table} t SET {', '.join(sets)}{extra} "  # noqa: S608 - names from _meta
+                    f"FROM {table} b, {source} WHERE b.id = t.id AND {where} "
+                    f"RETURNING t.id, t.external_code, t.owner_id, t.team_id, {kept}), "
+                    f"h AS ({owner_history_insert_sql(source='u')} "
+                    f"WHERE ROW({now_}) IS DISTINCT FROM ROW({then}) RETURNING 1) "
+                    "SELECT count(*) FROM u"
+                )
+                cur.execute(sql, [*update_params, now, history_user_id, OwnerChange.IMPORT.value])
+                updated = cur.fetchone()[0]
         timings["update"] = time.perf_counter() - t - timings["copy"]
         # INSERT: keys not stored yet. ON CONFLICT probes the unique index the insert updates
         # anyway, cheaper than an anti-join; a row committed meanwhile by someone else is kept.
@@ -165,6 +199,7 @@ def write_generic(
     timings: dict[str, float] | None = None,
     expect_updates: bool = True,
     expect_creates: bool = True,
+    history_user_id: int | None = None,
 ) -> tuple[int, int]:
     """The same upsert with the ORM, batch by batch (SQLite and small installations)."""
     model = kind.model
@@ -173,6 +208,7 @@ def write_generic(
     created = updated = 0
     now = timezone.now()
     touch = ["updated_at"] if "updated_at" in by_attname else []
+    moves = set(_owner_fields(kind, fields))
     while True:
         batch = list(itertools.islice(reader, GENERIC_BATCH))
         if not batch:
@@ -187,7 +223,7 @@ def write_generic(
                     "external_code", "pk"
                 )
             )
-        to_create, to_update = [], []
+        to_create, to_update, moved = [], [], []
         for r in batch:
             values = {
                 f: by_attname[f].to_python(None if v == NULL else v)
@@ -205,6 +241,8 @@ def write_generic(
                 if v is not None and getattr(obj, f) != v:
                     setattr(obj, f, v)
                     changed = True
+                    if f in moves and (not moved or moved[-1] != obj.pk):
+                        moved.append(obj.pk)
             if changed:
                 if touch:
                     obj.updated_at = now
@@ -213,5 +251,9 @@ def write_generic(
         update_fields = [*fields, *(["customer_id"] if kind.has_customer else []), *touch]
         if to_update and update_fields:
             model.objects.bulk_update(to_update, update_fields)
+        if moved:
+            customer_owner_history_write(
+                customer_ids=moved, user_id=history_user_id, reason=OwnerChange.IMPORT
+            )
         created += len(to_create)
         updated += len(to_update)

@@ -144,8 +144,9 @@ class Customer(models.Model):
 
     # Audit trail of ownership: who moved a customer to which owner/team, and when. Only the
     # code, owner and team are kept, so the history holds no personal data (an anonymised
-    # customer leaves no trace in it). Bulk paths (import, seed, pool claims, the nightly run)
-    # do not write history; imports are audited per job (ImportLog), claims by PoolEvent.
+    # customer leaves no trace in it). Bulk paths that move customers (pool claims and
+    # releases, imports that change owners) write their rows through customers.history;
+    # bulk creation (import, seed) and the nightly run write none (ImportLog audits imports).
     history = HistoricalRecords(
         excluded_fields=[
             "name",

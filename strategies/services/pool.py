@@ -4,7 +4,8 @@ A customer is released when its owner has not contacted it for the longest allow
 playbook it follows plus that playbook's `release_after_days` — or, for a prospect, when it
 was created more than `prospect_release_days` ago and never converted. The owner is warned
 first (a notice event and a task) and the release happens only `pool_notice_days` after the
-notice; any contact in between cancels it. Releases and claims are recorded as PoolEvents."""
+notice; any contact in between cancels it. Releases and claims are recorded as PoolEvents and
+in the customer's ownership history (admin → History)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from customers.history import OwnerChange, customer_owner_history_write
 from customers.models import ContactLog, Customer
 from segmentation.models import CustomerClasses, Run
 
@@ -163,6 +165,11 @@ def pool_sweep(*, as_of: dt.date) -> PoolSweepResult:
         Task.objects.bulk_create(new_tasks, batch_size=BATCH)
         if release_ids:
             Customer.objects.filter(pk__in=release_ids).update(owner=None)
+            # A bulk update sends no signal: the ownership history is written here (no user:
+            # the nightly sweep did it; the PoolEvent names the owner who lost it).
+            customer_owner_history_write(
+                customer_ids=release_ids, user_id=None, reason=OwnerChange.POOL_RELEASE
+            )
             # Open work follows the customer into the pool and on to whoever claims it.
             Task.objects.filter(customer_id__in=release_ids, status__in=OPEN_STATUSES).update(
                 owner=None
@@ -216,6 +223,9 @@ def pool_claim(*, actor: User, customer_id: int) -> Customer:
         )
     Customer.objects.filter(pk=customer.pk).update(
         owner=actor, team_id=actor.team_id, updated_at=timezone.now()
+    )
+    customer_owner_history_write(
+        customer_ids=[customer.pk], user_id=actor.pk, reason=OwnerChange.POOL_CLAIM
     )
     Task.objects.filter(customer_id=customer.pk, status__in=OPEN_STATUSES).update(owner=actor)
     PoolEvent.objects.create(

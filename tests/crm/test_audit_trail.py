@@ -202,3 +202,121 @@ def test_bulk_paths_write_no_per_row_history():
     assert Customer.objects.count() >= 120
     assert Customer.history.count() == 0
     assert ClassPin.history.count() == 0
+
+
+# --- Bulk owner changes: the pool, imports, merges ----------------------------------------
+
+
+def _without_history(customer):
+    """As the seed and imports create customers: no history row yet."""
+    Customer.history.filter(id=customer.pk).delete()
+    return customer
+
+
+def _history_page(client, admin, customer) -> str:
+    client.force_login(admin)
+    url = reverse("admin:customers_customer_history", args=[customer.pk])
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    return response.text
+
+
+def test_pool_claim_is_in_the_ownership_history_in_admin(client, admin_ada, rep_amy):
+    customer = _without_history(CustomerFactory(owner=None, team=rep_amy.team))
+    client.force_login(rep_amy)
+    response = client.post(reverse("strategies:pool_claim", args=[customer.pk]))
+    assert response.status_code == 302
+    latest = Customer.history.filter(id=customer.pk).latest("history_date")
+    assert (latest.owner, latest.team, latest.history_user) == (rep_amy, rep_amy.team, rep_amy)
+    assert latest.history_change_reason == "pool claim"
+    page = _history_page(client, admin_ada, customer)
+    assert "Claimed from the public pool" in page
+    assert page.count("rep_amy") >= 2  # who claimed it, and the owner column
+    chinese = client.get(reverse("admin:customers_customer_history", args=[customer.pk]))
+    assert "从公海领取" in chinese.text  # the installation's default language
+
+
+def test_pool_release_is_in_the_ownership_history_without_a_query_per_customer(
+    client, admin_ada, rep_alice, django_assert_max_num_queries
+):
+    from strategies.models import StrategySettings
+    from strategies.services import pool_sweep
+    from tests.strategies.factories import EnrollmentFactory, PlaybookFactory
+
+    Playbook.objects.update(active=False)  # only the playbook made here applies
+    start = dt.date(2026, 1, 1)
+    StrategySettings.objects.update(pool_notice_days=7, prospect_release_days=None)
+    playbook = PlaybookFactory(max_interval_days=30, release_after_days=10)
+    customers = [CustomerFactory(owner=rep_alice) for _ in range(25)]
+    for customer in customers:
+        EnrollmentFactory(customer=customer, playbook=playbook, started_on=start)
+    release_day = start + dt.timedelta(days=40)
+    pool_sweep(as_of=release_day - dt.timedelta(days=7))  # the notice
+    # A handful of queries for the whole batch, however many customers it releases.
+    with django_assert_max_num_queries(20):
+        assert pool_sweep(as_of=release_day).released == 25
+    released = Customer.history.filter(history_change_reason="pool release")
+    assert released.count() == 25
+    latest = released.get(id=customers[0].pk)
+    assert (latest.owner, latest.team, latest.history_user) == (None, rep_alice.team, None)
+    assert latest.prev_record.owner == rep_alice
+    page = _history_page(client, admin_ada, customers[0])
+    assert "Released to the public pool" in page
+    assert "rep_alice" in page  # the owner before, in the changes column
+
+
+def test_import_that_moves_customers_writes_their_ownership_history(
+    tmp_path, client, admin_ada, manager_maria, rep_alice, rep_amy
+):
+    from customers.importing import run_import
+
+    moved = [_without_history(CustomerFactory(owner=rep_alice)) for _ in range(3)]
+    kept = _without_history(CustomerFactory(owner=rep_amy))
+    path = tmp_path / "owners.csv"
+    path.write_text(
+        "code,name,owner\n"
+        + "".join(f"{c.external_code},{c.name},rep_amy\n" for c in moved)
+        + f"{kept.external_code},{kept.name},rep_amy\nNEW1,新客户,rep_amy\n",
+        encoding="utf-8",
+    )
+    report = run_import(kind="customers", path=path, actor=manager_maria, create_customers=True)
+    assert report.written, report.problems
+    history = Customer.history.all()
+    assert sorted(history.values_list("id", flat=True)) == sorted(c.pk for c in moved)
+    for row in history:
+        assert (row.owner, row.history_user) == (rep_amy, manager_maria)
+        assert row.history_change_reason == "import"
+    page = _history_page(client, admin_ada, moved[0])
+    assert "Changed by an import" in page
+    assert "manager_maria" in page
+    # Importing the same file again moves nobody: no new history.
+    run_import(kind="customers", path=path, actor=manager_maria)
+    assert Customer.history.count() == 3
+
+
+def test_merge_records_the_removed_customer_with_who(client, manager_maria, rep_alice):
+    survivor = CustomerFactory(owner=rep_alice)
+    merged = CustomerFactory(owner=rep_alice)
+    client.force_login(manager_maria)
+    response = client.post(
+        reverse("customers:merge", args=[survivor.pk]),
+        {"other_code": merged.external_code, "confirm": "on"},
+    )
+    assert response.status_code == 302
+    removed = Customer.history.filter(id=merged.pk).latest("history_date")
+    assert (removed.history_type, removed.history_user) == ("-", manager_maria)
+    assert Customer.history.filter(id=survivor.pk).latest("history_date").owner == rep_alice
+
+
+def test_customer_history_page_has_no_query_per_version(
+    client, admin_ada, rep_alice, rep_amy, django_assert_max_num_queries
+):
+    customer = CustomerFactory(owner=rep_alice)
+    for i in range(20):
+        customer.owner = rep_amy if i % 2 else rep_alice
+        customer.save()
+    client.force_login(admin_ada)
+    with django_assert_max_num_queries(15):
+        page = client.get(reverse("admin:customers_customer_history", args=[customer.pk]))
+    assert page.status_code == 200
+    assert "rep_amy" in page.text

@@ -68,7 +68,7 @@ def _personas() -> dict[str, User]:
         or User.objects.filter(role="admin").first()
     )
     owner_id = (
-        Customer.objects.filter(team_id=team_id)
+        Customer.objects.filter(team_id=team_id, owner__isnull=False)
         .values("owner_id")
         .annotate(n=Count("pk"))
         .order_by("-n")

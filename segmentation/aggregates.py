@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 
+from crm.db import analyze
+
 from .models import CUSTOM_PREFIX, DIMENSIONS, ClassChange, CustomerClasses, Run
 from .models.aggregates import (
     AGGREGATE_SUMS,
@@ -351,8 +353,7 @@ def _tune_postgres(t: dict[str, str]) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL work_mem = '{AGGREGATE_WORK_MEM}'")
-        cursor.execute(f"ANALYZE {_q(t['classes'])}")
-        cursor.execute(f"ANALYZE {_q(t['changes'])}")
+    analyze(CustomerClasses, ClassChange)
 
 
 @transaction.atomic
@@ -395,6 +396,8 @@ def aggregates_write(run: Run) -> dict[str, float]:
     clock = time.perf_counter()
     _pareto_write(frame, run)
     timings["aggregates_pareto"] = time.perf_counter() - clock
+    # The dashboards read these tables every morning; plan them with today's row counts.
+    analyze(ClassAggregate, TransitionAggregate, ParetoCurve)
     return timings
 
 

@@ -3,8 +3,10 @@
 from celery import shared_task
 from django.db import OperationalError
 
+from crm.db import analyze
 from segmentation.models import ClassChange, Run, RunStatus
 
+from .models import Enrollment, PoolEvent, Task
 from .services import pool_sweep, strategies_generate, tasks_mark_missed
 from .services.outcomes import adherence_rollup_refresh, playbook_outcomes_refresh
 
@@ -30,6 +32,9 @@ def strategies_after_run(*, run_id: int) -> dict:
     result = strategies_generate(run_id=run_id, backfill=first_run)
     missed = tasks_mark_missed(as_of=as_of)
     pool = pool_sweep(as_of=as_of)
+    # Generation and the sweep just rewrote these tables in bulk: the outcome figures below
+    # and tomorrow morning's pages plan with fresh statistics.
+    analyze(Enrollment, Task, PoolEvent)
     # Figures describe the classes the product shows: a re-run of an older date leaves them.
     outcomes = playbook_outcomes_refresh(as_of=as_of) if run.is_current else None
     if run.is_current:

@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from crm.db import analyze
 from customers.models import (
     Category,
     Contact,
@@ -101,9 +102,7 @@ def _finish(vendor: str) -> None:
     with connection.cursor() as cursor:
         for statement in sql:
             cursor.execute(statement)
-        if vendor == "postgresql":
-            for model in MODELS:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    analyze(*MODELS)
 
 
 def seed_demo(

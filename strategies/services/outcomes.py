@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from crm.db import analyze
 from customers.models import Customer
 from segmentation.models import ClassChange, better_classes, worse_classes
 
@@ -81,15 +82,6 @@ def _moves() -> list[tuple[str, str, str, int]]:
 
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
-
-
-def _analyze(*models) -> None:
-    """Fresh planner statistics for tables just replaced in bulk: with the previous night's
-    numbers the planner can pick a plan for a table ten times smaller."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for model in models:
-                cursor.execute(f"ANALYZE {_table(model)}")
 
 
 @transaction.atomic
@@ -197,7 +189,7 @@ def playbook_outcomes_refresh(*, as_of: dt.date) -> OutcomesResult:
             f"owner_id, team_id, steps, entered, improved, slipped) {rollup_sql}"
         )
         rollup_rows = cursor.rowcount
-    _analyze(PlaybookOutcome, PlaybookOutcomeRollup)
+    analyze(PlaybookOutcome, PlaybookOutcomeRollup)
     # SQLite reports no row count for WITH … INSERT.
     enrollments = PlaybookOutcome.objects.count()
     result = OutcomesResult(
@@ -249,7 +241,7 @@ def adherence_rollup_refresh(*, as_of: dt.date) -> int:
                 """,  # noqa: S608 - quoted model tables and constant column names only
                 params,
             )
-    _analyze(AdherenceRollup)
+    analyze(AdherenceRollup)
     return AdherenceRollup.objects.count()
 
 

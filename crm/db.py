@@ -1,0 +1,18 @@
+"""Database helpers shared by the apps' bulk jobs."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+
+def analyze(*models) -> None:
+    """Fresh planner statistics for tables a bulk job has just filled or rewritten
+    (PostgreSQL; a no-op elsewhere). Autovacuum analyses a table only some time after a
+    large change (and not at all where it is switched off), so until then the planner plans
+    with the old row counts: right after the first night's task generation it took a table
+    of 3.4 million tasks for 8,000 rows and a rep's book page went from 0.2 s to 1.3 s."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -45,6 +45,9 @@ class ContactLog(models.Model):
         null=True,
         blank=True,
         related_name="contact_logs",
+        # log_rep_when_idx below starts with the rep: a second index on it alone would only
+        # cost writes.
+        db_index=False,
     )
     channel = models.CharField(
         _("channel"), max_length=10, choices=ContactChannel.choices, default=ContactChannel.CALL
@@ -67,6 +70,10 @@ class ContactLog(models.Model):
         indexes = [
             models.Index(fields=["customer", "occurred_at"], name="log_customer_when_idx"),
             models.Index(fields=["occurred_at"], name="log_when_idx"),
+            # "My day": the customers a user worked lately, newest first. Without it a user
+            # with no logs of their own (a manager) made PostgreSQL walk every log by date
+            # looking for theirs: 5 s at 2.4 million logs.
+            models.Index(fields=["rep", "occurred_at", "id"], name="log_rep_when_idx"),
             # "My day": a rep's follow-ups due today and overdue.
             models.Index(
                 fields=["rep", "next_follow_up"],

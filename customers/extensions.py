@@ -118,3 +118,23 @@ def register_anonymiser(name: str, scrub: Callable[[int], int]) -> None:
 
 def anonymisers() -> dict[str, Callable[[int], int]]:
     return dict(_anonymisers)
+
+
+# hook(customer_ids) → None. Called inside the transaction that created, changed, moved or
+# deleted contact logs of these customers, so what a higher layer derives from "last
+# contact" (strategies' next contact deadline) never lags behind a logged call.
+_contact_log_hooks: list[Callable[[Sequence[int]], None]] = []
+
+
+def register_contact_logs_changed(hook: Callable[[Sequence[int]], None]) -> None:
+    if hook not in _contact_log_hooks:
+        _contact_log_hooks.append(hook)
+
+
+def contact_logs_changed(customer_ids: Iterable[int | None]) -> None:
+    """Tells the registered layers that these customers' contact logs changed."""
+    ids = sorted({cid for cid in customer_ids if cid is not None})
+    if not ids:
+        return
+    for hook in _contact_log_hooks:
+        hook(ids)

@@ -15,6 +15,7 @@ from crm.models import User
 
 # "Anonymise customer" lives in customers.anonymise; still importable from here.
 from .anonymise import ERASED, anonymised_name, customer_anonymise  # noqa: F401
+from .extensions import contact_logs_changed
 from .models import (
     Contact,
     ContactLog,
@@ -93,6 +94,7 @@ def contact_log_create(*, actor: User, customer: Customer, data: dict[str, Any])
     log.full_clean()
     log.save()
     Customer.objects.filter(pk=customer.pk).update(updated_at=log.created_at)
+    contact_logs_changed([customer.pk])
     return log
 
 
@@ -176,4 +178,6 @@ def customer_merge(*, actor: User, survivor: Customer, merged: Customer) -> Cust
     CustomerMerge.objects.filter(survivor=merged).update(survivor=survivor)
     merged.delete()
     survivor.save(update_fields=[*filled, "updated_at"])
+    if moved["contact_logs"]:
+        contact_logs_changed([survivor.pk])
     return record

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from crm.admin_history import ScopedHistoryAdmin
@@ -7,6 +8,8 @@ from segmentation.models import class_label
 
 from .forms import PlaybookAdminForm
 from .models import Enrollment, Playbook, PlaybookStep, PoolEvent, StrategySettings, Task
+from .services.touch import touch_due_refresh
+from .tasks import enqueue_touch_due_rebuild
 
 
 class _CustomerScopedAdmin(admin.ModelAdmin):
@@ -19,6 +22,27 @@ class _CustomerScopedAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .filter(customer_id__in=customers_visible_to(request.user).values("pk"))
         )
+
+
+class _MovesTouchDue(_CustomerScopedAdmin):
+    """Rows that a customer's next contact deadline is derived from (enrollments, claims):
+    editing or deleting one here recomputes the customer's deadline in the same
+    transaction."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        touch_due_refresh(customer_ids=[obj.customer_id])
+
+    def delete_model(self, request, obj):
+        customer_id = obj.customer_id
+        super().delete_model(request, obj)
+        touch_due_refresh(customer_ids=[customer_id])
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            customer_ids = list(queryset.values_list("customer_id", flat=True).distinct())
+            super().delete_queryset(request, queryset)
+            touch_due_refresh(customer_ids=customer_ids)
 
 
 class PlaybookStepInline(admin.TabularInline):
@@ -59,6 +83,29 @@ class PlaybookAdmin(ScopedHistoryAdmin):
     def class_display(self, obj: Playbook) -> str:
         return class_label(obj.dimension, obj.class_code)
 
+    # The longest gap and the active flag decide every enrolled customer's next contact
+    # deadline (hundreds of thousands of rows): rebuilt by a background job after the commit.
+    def save_model(self, request, obj, form, change):
+        was = (
+            Playbook.objects.filter(pk=obj.pk).values("max_interval_days", "active").first()
+            if change
+            else None  # a new playbook has no enrollment yet
+        )
+        super().save_model(request, obj, form, change)
+        if was is not None and was != {
+            "max_interval_days": obj.max_interval_days,
+            "active": obj.active,
+        }:
+            enqueue_touch_due_rebuild()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        enqueue_touch_due_rebuild()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        enqueue_touch_due_rebuild()
+
 
 @admin.register(StrategySettings)
 class StrategySettingsAdmin(admin.ModelAdmin):
@@ -75,7 +122,7 @@ class StrategySettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(_CustomerScopedAdmin):
+class EnrollmentAdmin(_MovesTouchDue):
     list_display = ["customer", "playbook", "reason", "started_on", "ended_on", "tasks_capped"]
     list_filter = ["reason", "playbook"]
     list_select_related = ["customer", "playbook"]
@@ -101,7 +148,7 @@ class TaskAdmin(_CustomerScopedAdmin):
 
 
 @admin.register(PoolEvent)
-class PoolEventAdmin(_CustomerScopedAdmin):
+class PoolEventAdmin(_MovesTouchDue):
     list_display = ["on", "kind", "customer", "user", "team", "reason"]
     list_filter = ["kind", "team"]
     list_select_related = ["customer", "user", "team"]

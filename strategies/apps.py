@@ -10,6 +10,7 @@ class StrategiesConfig(AppConfig):
         # Integrate into lower layers through their registries; they never import us.
         from customers.extensions import (
             register_anonymiser,
+            register_contact_logs_changed,
             register_customer_filter,
             register_insight_panel,
         )
@@ -24,6 +25,14 @@ class StrategiesConfig(AppConfig):
         register_customer_filter("playbook", playbook_filter())
         register_customer_filter("outcome", outcome_filter())
         register_anonymiser("strategies", _scrub_free_text)
+        register_contact_logs_changed(_contact_logs_changed)
+
+
+def _contact_logs_changed(customer_ids) -> None:
+    """A contact logged, edited or removed moves the customer's next contact deadline."""
+    from .services.touch import touch_due_refresh
+
+    touch_due_refresh(customer_ids=customer_ids)
 
 
 def _scrub_free_text(customer_id: int) -> int:

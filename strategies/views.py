@@ -21,6 +21,10 @@ from .selectors.rep_book import reps_for_book
 from .services import pool_claim, task_complete, task_snooze
 from .services.pool import claims_left, pool_customers_for
 
+# Customers past their contact gap listed on the task page, the longest overdue first (a
+# team can have tens of thousands; the rep book and the customer list have the rest).
+TOUCH_LIST_SIZE = 50
+
 
 def _is_manager(user) -> bool:
     return bool(user.is_manager or user.is_crm_admin)
@@ -47,11 +51,16 @@ class TaskListView(LoginRequiredMixin, TemplateView):
             if owner is None:
                 raise Http404("No such owner")
         owner_pk = owner.pk if owner else None
+        touch = overdue_touch_for(
+            user=user, today=today, owner_id=owner_pk, limit=TOUCH_LIST_SIZE + 1
+        )
         ctx.update(
             today=today,
             owner=owner,
             buckets=task_buckets(user=user, today=today, owner_id=owner_pk),
-            overdue_touch=overdue_touch_for(user=user, today=today, owner_id=owner_pk),
+            overdue_touch=touch[:TOUCH_LIST_SIZE],
+            more_overdue_touch=len(touch) > TOUCH_LIST_SIZE,
+            touch_list_size=TOUCH_LIST_SIZE,
             is_manager=_is_manager(user),
         )
         return ctx

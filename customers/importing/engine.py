@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from crm.models import User
 
 from ..access import customers_visible_to
+from ..extensions import contact_logs_changed
 from ..models import Customer, CustomerMerge
 from . import parsers as p
 from .lookups import Lookups
@@ -103,6 +104,10 @@ class Importer:
         self.identity_counts: dict[bytes, int] = {}
         self.new_customer_codes: set[str] = set()
         self.claimed_keys: set[str] = set()
+        # Contact logs: the customers whose logs the file writes (by code) and those that
+        # hold the logs it updates now; both get their "last contact" recomputed.
+        self.log_customer_codes: set[str] = set()
+        self.log_customer_ids: set[int] = set()
 
     # ------------------------------------------------------------------ defaults
 
@@ -408,6 +413,11 @@ class Importer:
                 )
                 continue
             action = "update" if row.key in existing else "create"
+            if self.kind.name == "contact_logs":
+                if row.customer_code:
+                    self.log_customer_codes.add(row.customer_code)
+                if action == "update":
+                    self.log_customer_ids.add(existing[row.key])
             if action == "update":
                 self.report.to_update += 1
             else:
@@ -504,7 +514,22 @@ class Importer:
             expect_creates=self.report.to_create > 0,
             history_user_id=self.actor.pk if self.actor is not None else None,
         )
+        if self.kind.name == "contact_logs":
+            self._contact_logs_changed()
         self.report.written = True
+
+    def _contact_logs_changed(self) -> None:
+        """Higher layers recompute what they derive from the last contact, in this write's
+        transaction (one lookup per chunk of customer codes)."""
+        ids = set(self.log_customer_ids)
+        codes = sorted(self.log_customer_codes)
+        for start in range(0, len(codes), CHUNK):
+            ids.update(
+                Customer.objects.filter(external_code__in=codes[start : start + CHUNK]).values_list(
+                    "pk", flat=True
+                )
+            )
+        contact_logs_changed(ids)
 
 
 def _serialise(value: Any, *, blank: str = NULL) -> str:

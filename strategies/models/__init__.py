@@ -9,6 +9,7 @@ from .outcomes import (
 from .playbooks import Playbook, PlaybookStep, ServiceLevel, StepKind, StrategySettings
 from .pool import PoolEvent, PoolEventKind
 from .tasks import OPEN_STATUSES, Enrollment, EnrollmentReason, Task, TaskKind, TaskStatus
+from .touch import TouchDue
 
 __all__ = [
     "OPEN_STATUSES",
@@ -30,4 +31,5 @@ __all__ = [
     "Task",
     "TaskKind",
     "TaskStatus",
+    "TouchDue",
 ]

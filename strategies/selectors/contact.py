@@ -1,5 +1,6 @@
 """The one definition of "last contact" every contact rule reads (overdue touch on the task
-list and the customer page, the pool's release clock).
+list and the customer page — the lists through TouchDue, which services.touch builds with
+these functions — and the pool's release clock).
 
 A customer's touch clock starts at the latest of: the last logged contact, the last time a
 rep claimed it from the pool, and — for a customer nobody has contacted yet — the day it was
@@ -12,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Max, OuterRef, Subquery
-from django.utils import timezone
+from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models.functions import TruncDate
 
 from customers.models import ContactLog, Customer
 
@@ -35,24 +36,39 @@ def touch_clock_starts(customer_ids: Iterable[int]) -> dict[int, dt.date]:
     ids = list(customer_ids)
     if not ids:
         return {}
-    out = {
-        pk: timezone.localdate(created)
-        for pk, created in Customer.objects.filter(pk__in=ids).values_list("pk", "created_at")
-    }
+    return _touch_clocks(Q(pk__in=ids), Q(customer_id__in=ids))
+
+
+def touch_clock_starts_between(lo: int, hi: int) -> dict[int, dt.date]:
+    """The same for every customer with lo <= id < hi (the nightly rebuild of TouchDue reads
+    the customers range by range: a range is cheaper to filter than a list of ids)."""
+    return _touch_clocks(Q(pk__gte=lo, pk__lt=hi), Q(customer_id__gte=lo, customer_id__lt=hi))
+
+
+def _touch_clocks(customers: Q, related: Q) -> dict[int, dt.date]:
+    # Dates are taken in the database, in the current time zone (as timezone.localdate
+    # would): a million conversions in Python took longer than the queries.
+    out = dict(
+        Customer.objects.filter(customers)
+        .annotate(d=TruncDate("created_at"))
+        .values_list("pk", "d")
+    )
     logs = (
-        ContactLog.objects.filter(customer_id__in=ids)
+        ContactLog.objects.filter(related)
         .values("customer_id")
-        .annotate(m=Max("occurred_at"))
+        .annotate(m=Max(TruncDate("occurred_at")))
         .values_list("customer_id", "m")
     )
     for cid, last in logs:
-        out[cid] = max(out.get(cid, dt.date.min), timezone.localdate(last))
+        if cid in out:
+            out[cid] = max(out[cid], last)
     claims = (
-        PoolEvent.objects.filter(customer_id__in=ids, kind=PoolEventKind.CLAIM)
+        PoolEvent.objects.filter(related, kind=PoolEventKind.CLAIM)
         .values("customer_id")
         .annotate(m=Max("on"))
         .values_list("customer_id", "m")
     )
     for cid, on in claims:
-        out[cid] = max(out.get(cid, dt.date.min), on)
+        if cid in out:
+            out[cid] = max(out[cid], on)
     return out

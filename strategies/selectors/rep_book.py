@@ -29,8 +29,7 @@ from segmentation.models import (
     class_rank,
 )
 
-from ..models import OPEN_STATUSES, Enrollment, Playbook, Task, TaskKind
-from .contact import touch_clock_starts
+from ..models import OPEN_STATUSES, Task, TaskKind, TouchDue
 
 if TYPE_CHECKING:
     from crm.models import User
@@ -241,28 +240,13 @@ def rep_book_get(
 def _overdue_touch(own: list[int], today: dt.date) -> list[tuple[dt.date, int]]:
     """(touch due date, customer) of the book's customers past the longest contact gap of a
     playbook they follow, the longest overdue first — the rule of
-    strategies.selectors.tasks.overdue_touch_for (the smallest gap among the customer's open
-    enrollments of active playbooks, counted from selectors.contact's touch clock), computed
-    for one book in four queries instead of one per gap length, and counted in full."""
-    # The gap of every active playbook first (a handful of rows), so the enrollments are
-    # read by customer, not by joining the playbooks.
-    gap_of = dict(
-        Playbook.objects.filter(active=True, max_interval_days__isnull=False).values_list(
-            "pk", "max_interval_days"
-        )
+    strategies.selectors.tasks.overdue_touch_for, read from the same next contact deadlines
+    (TouchDue), counted in full."""
+    return list(
+        TouchDue.objects.filter(customer_id__in=own, due_on__lt=today)
+        .order_by("due_on", "customer_id")
+        .values_list("due_on", "customer_id")
     )
-    gaps: dict[int, int] = {}
-    for cid, pb_id in Enrollment.objects.filter(
-        customer_id__in=own, ended_on__isnull=True, playbook_id__in=list(gap_of)
-    ).values_list("customer_id", "playbook_id"):
-        gaps[cid] = min(gaps.get(cid, gap_of[pb_id]), gap_of[pb_id])
-    clocks = touch_clock_starts(gaps)
-    late = []
-    for cid, gap in gaps.items():
-        when = clocks[cid] + dt.timedelta(days=gap)
-        if when < today:
-            late.append((when, cid))
-    return sorted(late)
 
 
 def _named(late: list[tuple[dt.date, int]]) -> list[Customer]:

@@ -7,16 +7,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, Max, Min, OuterRef, QuerySet
+from django.db.models import Max, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import timezone
 
 from customers.access import customers_visible_to
 from customers.models import ContactLog, Customer
 
-from ..models import OPEN_STATUSES, Enrollment, Playbook, PoolEvent, PoolEventKind, Task
-from .contact import last_contact_subquery, touch_clock_starts
+from ..models import OPEN_STATUSES, Enrollment, Task, TouchDue
+from .contact import touch_clock_starts
 
 if TYPE_CHECKING:
     from crm.models import User
@@ -83,17 +82,47 @@ def _take(qs: QuerySet[Task], size: int) -> tuple[list[Task], bool]:
     return rows[:size], len(rows) > size
 
 
+def _one_book(user: User, owner_id: int | None) -> bool:
+    """Whether a list covers one owner's customers (a rep's own, or a manager looking at one
+    rep): a few thousand customers at most, whose rows are read whole and cut here. Asked
+    for "the first 50" of so few, PostgreSQL would rather walk the whole company's rows in
+    date order looking for them (0.4 s at a million customers). A team or the company is
+    the opposite case: its rows are read in date order along an index, and the read stops
+    at the first 50."""
+    return owner_id is not None or not (user.is_manager or user.sees_all_teams)
+
+
 def task_buckets(
     *, user: User, today: dt.date, size: int = BUCKET_SIZE, owner_id: int | None = None
 ) -> TaskBuckets:
     """Open tasks: overdue, due today, upcoming (next UPCOMING_DAYS days); `owner_id` narrows
-    them to one owner's customers. Three queries, whatever the number of tasks."""
+    them to one owner's customers. At most three queries, whatever the number of tasks."""
     base = _open_with_when(user, owner_id)
+    horizon = today + dt.timedelta(days=UPCOMING_DAYS)
     buckets = TaskBuckets()
+    if _one_book(user, owner_id):
+        # The book's open tasks up to the horizon as narrow keys, in list order; then the
+        # ones shown, in full.
+        overdue: list[int] = []
+        due_today: list[int] = []
+        upcoming: list[int] = []
+        for pk, when in base.filter(when__lte=horizon).values_list("id", "when"):
+            part = overdue if when < today else due_today if when == today else upcoming
+            if len(part) <= size:
+                part.append(pk)
+        shown = base.in_bulk(overdue + due_today + upcoming)
+
+        def first(part: list[int]) -> tuple[list[Task], bool]:
+            return [shown[pk] for pk in part[:size] if pk in shown], len(part) > size
+
+        buckets.overdue, buckets.more_overdue = first(overdue)
+        buckets.today, buckets.more_today = first(due_today)
+        buckets.upcoming, buckets.more_upcoming = first(upcoming)
+        return buckets
     buckets.overdue, buckets.more_overdue = _take(base.filter(when__lt=today), size)
     buckets.today, buckets.more_today = _take(base.filter(when=today), size)
     buckets.upcoming, buckets.more_upcoming = _take(
-        base.filter(when__gt=today, when__lte=today + dt.timedelta(days=UPCOMING_DAYS)), size
+        base.filter(when__gt=today, when__lte=horizon), size
     )
     return buckets
 
@@ -118,7 +147,12 @@ def customer_next_action(*, user: User, customer: Customer, today: dt.date) -> N
         .order_by("-playbook__priority", "started_on")
     )
     last = ContactLog.objects.filter(customer_id=customer.pk).aggregate(m=Max("occurred_at"))["m"]
-    intervals = [e.playbook.max_interval_days for e in enrollments if e.playbook.max_interval_days]
+    # A switched-off playbook asks for no contact (as on the task list and for the pool).
+    intervals = [
+        e.playbook.max_interval_days
+        for e in enrollments
+        if e.playbook.active and e.playbook.max_interval_days
+    ]
     gap = min(intervals) if intervals else None
     touch_due = None
     if gap is not None:
@@ -138,56 +172,25 @@ def overdue_touch_for(
 ) -> list[Customer]:
     """Visible customers past the longest allowed gap between contacts of a playbook they
     follow (for a rep their own, for a manager the team's; `owner_id` narrows that to one
-    owner's customers), the longest overdue first. "Last contact" is the one definition of
-    selectors.contact (a logged contact, a claim, else the customer's creation; a playbook's
-    start is not a contact).
+    owner's customers), the longest overdue first, at most `limit`. "Last contact" is the
+    one definition of selectors.contact (a logged contact, a claim, else the customer's
+    creation; a playbook's start is not a contact).
 
-    One query per distinct gap length among active playbooks (a handful): with the gap fixed
-    the cutoff is a constant, so "no contact since the cutoff" is a NOT EXISTS on the
-    (customer, when) index and no date arithmetic runs in the database."""
+    Read from TouchDue, each customer's next contact deadline kept by services.touch (a
+    logged call or a claim updates it in the same transaction): two queries, whatever the
+    number of customers."""
     visible_qs = customers_visible_to(user)
     if owner_id is not None:
         visible_qs = visible_qs.filter(owner_id=owner_id)
     if attrs:
         visible_qs = visible_qs.filter(**attrs)
-    visible = visible_qs.values("pk")
-    gaps = (
-        Playbook.objects.filter(active=True, max_interval_days__isnull=False)
-        .values_list("max_interval_days", flat=True)
-        .distinct()
+    late_qs = (
+        TouchDue.objects.filter(customer__in=visible_qs.values("pk"), due_on__lt=today)
+        .order_by("due_on", "customer_id")
+        .values_list("due_on", "customer_id")
     )
-    candidates: dict[int, int] = {}  # customer → smallest gap it must keep
-    for gap in sorted(set(gaps)):
-        cutoff = today - dt.timedelta(days=gap)
-        since = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
-        rows = (
-            Enrollment.objects.filter(
-                customer_id__in=visible,
-                ended_on__isnull=True,
-                playbook__active=True,
-                playbook__max_interval_days=gap,
-                customer__created_at__lt=since,
-            )
-            .exclude(Exists(ContactLog.objects.filter(
-                customer_id=OuterRef("customer_id"), occurred_at__gte=since
-            )))
-            .exclude(Exists(PoolEvent.objects.filter(
-                customer_id=OuterRef("customer_id"), kind=PoolEventKind.CLAIM, on__gte=cutoff
-            )))
-            .values("customer_id")
-            .annotate(clock=Coalesce(last_contact_subquery(), Min("customer__created_at")))
-            .order_by("clock", "customer_id")[:limit]
-        )  # fmt: skip
-        for row in rows:
-            cid = row["customer_id"]
-            candidates[cid] = min(candidates.get(cid, gap), gap)
-    clocks = touch_clock_starts(candidates)
-    due: dict[int, dt.date] = {}
-    for cid, gap in candidates.items():
-        when = clocks[cid] + dt.timedelta(days=gap)
-        if when < today:
-            due[cid] = when
-    late = sorted((d, cid) for cid, d in due.items())[:limit]
+    # One owner's book is read whole and cut here (see _one_book).
+    late = list(late_qs)[:limit] if _one_book(user, owner_id) else list(late_qs[:limit])
     customers = Customer.objects.select_related("owner").in_bulk([cid for _d, cid in late])
     out = []
     for d, cid in late:

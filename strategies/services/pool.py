@@ -37,6 +37,7 @@ from ..models import (
 )
 from ..selectors.contact import last_contact_subquery
 from .generate import BATCH, _chunks
+from .touch import touch_due_refresh
 
 if TYPE_CHECKING:
     from crm.models import User
@@ -231,5 +232,7 @@ def pool_claim(*, actor: User, customer_id: int) -> Customer:
     PoolEvent.objects.create(
         customer=customer, kind=PoolEventKind.CLAIM, user=actor, team_id=actor.team_id, on=today
     )
+    # A claim restarts the contact clock: the customer is not overdue for its new owner.
+    touch_due_refresh(customer_ids=[customer.pk])
     customer.owner = actor
     return customer

@@ -2,12 +2,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from segmentation.models import Run, RunStatus
 from strategies.services import pool_sweep, strategies_generate, tasks_mark_missed
+from strategies.services.touch import touch_due_rebuild
 
 
 class Command(BaseCommand):
     help = (
         "Turn a classification run's class changes into enrollments and tasks, mark missed "
-        "tasks and sweep the public pool. Safe to repeat."
+        "tasks, sweep the public pool and recompute next contact deadlines. Safe to repeat."
     )
 
     def add_arguments(self, parser):
@@ -43,3 +44,5 @@ class Command(BaseCommand):
         if not opts["no_pool"]:
             pool = pool_sweep(as_of=run.as_of)
             self.stdout.write(f"pool: {pool.noticed} owners warned, {pool.released} released")
+        changed = touch_due_rebuild()
+        self.stdout.write(f"next contact deadlines: {changed} changed")

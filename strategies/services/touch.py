@@ -1,0 +1,119 @@
+"""Keeps TouchDue — each customer's next contact deadline — in step with what it is derived
+from (see the model).
+
+The rule is written once: the touch clock is selectors.contact.touch_clock_starts, the gap
+the smallest `max_interval_days` among the customer's open enrollments of active playbooks.
+`touch_due_refresh` recomputes a set of customers; the day-time writes that move a clock
+call it in their own transaction (a contact logged through customers' services, imported or
+edited in admin; a claim from the pool), so a logged call clears an overdue touch at once.
+`touch_due_rebuild` recomputes everyone, range by range; it runs after each night's task
+generation (enrollments change only then) and after a playbook's gap or state changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Iterable
+
+from django.db import transaction
+from django.db.models import Max, Min, Q
+
+from customers.models import Customer
+
+from ..models import Enrollment, TouchDue
+from ..selectors.contact import touch_clock_starts, touch_clock_starts_between
+
+log = logging.getLogger(__name__)
+
+# Customers recomputed together: a handful of queries per batch, each IN (…) list well under
+# every database's parameter limit; about 5 MB of rows in memory.
+BATCH = 5000
+
+
+def _gaps(scope: Q) -> dict[int, int]:
+    """customer → the smallest longest-allowed gap of the active playbooks it follows."""
+    rows = (
+        Enrollment.objects.filter(
+            scope,
+            ended_on__isnull=True,
+            playbook__active=True,
+            playbook__max_interval_days__isnull=False,
+        )
+        .values("customer_id")
+        .annotate(gap=Min("playbook__max_interval_days"))
+        .values_list("customer_id", "gap")
+    )
+    return dict(rows)
+
+
+def _sync(scope: Q, clocks: Callable[[dict[int, int]], dict[int, dt.date]]) -> int:
+    """Makes the TouchDue rows of the customers in `scope` (a filter on `customer_id`) what
+    the rule says; writes only rows that change. `clocks(gaps)` returns the touch clocks of
+    (at least) the customers in `gaps`. Returns how many rows were written or deleted."""
+    gaps = _gaps(scope)
+    clock_of = clocks(gaps) if gaps else {}
+    want = {
+        cid: (clock_of[cid], gap, clock_of[cid] + dt.timedelta(days=gap))
+        for cid, gap in gaps.items()
+        if cid in clock_of
+    }
+    have = {
+        cid: (clock, gap, due)
+        for cid, clock, gap, due in TouchDue.objects.filter(scope).values_list(
+            "customer_id", "clock", "gap_days", "due_on"
+        )
+    }
+    gone = [cid for cid in have if cid not in want]
+    if gone:
+        TouchDue.objects.filter(customer_id__in=gone).delete()
+    changed = [
+        TouchDue(customer_id=cid, clock=clock, gap_days=gap, due_on=due)
+        for cid, (clock, gap, due) in want.items()
+        if have.get(cid) != (clock, gap, due)
+    ]
+    # An upsert, not delete-then-insert: a rep's contact and the nightly rebuild may write
+    # the same customer at the same time, and neither may fail on the other's row.
+    TouchDue.objects.bulk_create(
+        changed,
+        batch_size=BATCH,
+        update_conflicts=True,
+        unique_fields=["customer"],
+        update_fields=["clock", "gap_days", "due_on"],
+    )
+    return len(gone) + len(changed)
+
+
+@transaction.atomic
+def touch_due_refresh(*, customer_ids: Iterable[int]) -> int:
+    """Recomputes the next contact deadline of these customers (call it in the transaction
+    that changed their contact logs, claims or enrollments). A few queries per 5,000."""
+    ids = sorted(set(customer_ids))
+    written = 0
+    for start in range(0, len(ids), BATCH):
+        written += _sync(Q(customer_id__in=ids[start : start + BATCH]), touch_clock_starts)
+    return written
+
+
+def touch_due_rebuild(*, batch: int = BATCH) -> int:
+    """Recomputes every customer's next contact deadline, one range of customer ids per
+    transaction (pages keep reading the rows of the ranges not yet done). Returns how many
+    rows changed."""
+    t0 = time.perf_counter()
+    bounds = Customer.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
+    written = 0
+    if bounds["lo"] is not None:
+        for lo in range(bounds["lo"], bounds["hi"] + 1, batch):
+            with transaction.atomic():
+                hi = lo + batch
+                written += _sync(
+                    Q(customer_id__gte=lo, customer_id__lt=hi),
+                    lambda _gaps, lo=lo, hi=hi: touch_clock_starts_between(lo, hi),
+                )
+    # Rows of customers outside the current id range cannot exist (the foreign key cascades),
+    # so the ranges above cover the whole table.
+    log.info("touch due rebuilt in %.1f s: %s rows changed", time.perf_counter() - t0, written)
+    return written
+
+
+__all__ = ["touch_due_rebuild", "touch_due_refresh"]

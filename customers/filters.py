@@ -3,9 +3,14 @@ customers.extensions.register_customer_filter."""
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
+
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import BooleanField, F, Func, Q, QuerySet, TextField, Value
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Team, User
@@ -55,22 +60,65 @@ class CustomerFilter(django_filters.FilterSet):
             del self.filters["team"]
 
     def filter_search(self, queryset: QuerySet[Customer], name: str, value: str):
-        term = value.strip()
-        if len(term) < MIN_SEARCH_LENGTH:
+        branches = search_branches(value)
+        if not branches:
             return queryset
-        # A UNION of index-backed lookups (trigram on names, pattern indexes on code and
-        # phone; migration 0003) instead of one OR, which would scan the whole table. Trigrams
-        # need three characters: shorter terms (a two-character Chinese word) skip the
-        # contact-name branch, which would otherwise scan every contact.
-        parts: list[QuerySet] = [
-            Customer.objects.filter(external_code__istartswith=term).values("pk").order_by(),
-            Customer.objects.filter(phone__startswith=term).values("pk").order_by(),
-        ]
-        if len(term) >= TRIGRAM_LENGTH:
-            parts.append(
-                Contact.objects.filter(name__icontains=term).values("customer_id").order_by()
-            )
-        matches = (
-            Customer.objects.filter(name__icontains=term).values("pk").order_by().union(*parts)
+        return queryset.filter(reduce(operator.or_, branches))
+
+    def split_search(self) -> tuple[QuerySet[Customer], list[Q]]:
+        """The queryset with every filter but the search, and the search's branches (OR them
+        for the matches). The customer list pages each branch on its own index
+        (customers.paging), where one OR would make PostgreSQL read the whole scope. Call
+        after is_valid()."""
+        queryset = self.queryset.all()
+        for name, value in self.form.cleaned_data.items():
+            if name != "q":
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset, search_branches(self.form.cleaned_data.get("q") or "")
+
+
+def _characters(expression) -> Func:
+    """`string_to_array(UPPER(x), NULL)`: the upper-cased characters of x, as an array."""
+    return Func(
+        Upper(expression), Value(None), function="string_to_array", output_field=TextField()
+    )
+
+
+class _Contains(Func):
+    """`a @> b` (PostgreSQL): array a holds every element of array b."""
+
+    arg_joiner = " @> "
+    template = "%(expressions)s"
+    output_field = BooleanField()
+
+
+def _name_has_every_character(term: str) -> _Contains:
+    # The expression customer_name_chars_idx holds (migration 0007); a test keeps them equal.
+    return _Contains(_characters(F("name")), _characters(Value(term)))
+
+
+def search_branches(value: str) -> list[Q]:
+    """The search box's conditions, one per index that can answer it (a customer matches if
+    any does): name contains the term, code starts with it, phone starts with it, and from
+    three characters on a contact's name contains it.
+
+    Trigrams (migration 0003) need three characters. A one- or two-character term (a
+    surname, "科技") is looked up on PostgreSQL in the per-character GIN index first (every
+    character of the term in the name), then checked with LIKE — otherwise it would read
+    every name in the user's scope."""
+    term = value.strip()
+    if len(term) < MIN_SEARCH_LENGTH:
+        return []
+    name = Q(name__icontains=term)
+    if len(term) < TRIGRAM_LENGTH and connection.vendor == "postgresql":
+        name = Q(_name_has_every_character(term)) & name
+    branches = [
+        name,
+        Q(external_code__istartswith=term),
+        Q(phone__startswith=term),
+    ]
+    if len(term) >= TRIGRAM_LENGTH:
+        branches.append(
+            Q(pk__in=Contact.objects.filter(name__icontains=term).values("customer_id"))
         )
-        return queryset.filter(pk__in=matches)
+    return branches

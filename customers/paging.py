@@ -10,9 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import operator
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from crm.pagination import COUNT_CAP
@@ -71,7 +74,15 @@ def keyset_page(
     before: str | None = None,
     per_page: int = 50,
     with_count: bool = True,
+    any_of: list[Q] | None = None,
+    count_cap: int = COUNT_CAP,
 ) -> KeysetPage:
+    """One page of `queryset` (narrowed to rows matching any of `any_of`, when given).
+
+    With `any_of` every branch is paged on its own — a branch's top rows come from its
+    own index (a trigram or prefix index, a contact join) — and one last query loads the
+    page from the union of those candidates, in the database's order. One OR over every
+    branch would make PostgreSQL read every row of the user's scope instead."""
     model_field = queryset.model._meta.get_field(sort.field)
     f = sort.field
     forward = [f"-{f}", "-pk"] if sort.descending else [f, "pk"]
@@ -81,22 +92,32 @@ def keyset_page(
     if not going_back and after:
         cursor = decode_cursor(after, model_field)
 
+    def fetch(order: list[str], seek: Q | None) -> list[Any]:
+        if not any_of:
+            qs = queryset.filter(seek) if seek is not None else queryset
+            return list(qs.order_by(*order)[: per_page + 1])
+        candidates: set[int] = set()
+        for branch in any_of:
+            qs = queryset.filter(branch)
+            if seek is not None:
+                qs = qs.filter(seek)
+            candidates.update(qs.order_by(*order).values_list("pk", flat=True)[: per_page + 1])
+        if not candidates:
+            return []
+        return list(queryset.filter(pk__in=candidates).order_by(*order)[: per_page + 1])
+
     if going_back:
         value, pk = cursor  # type: ignore[misc]
-        rows = list(
-            queryset.filter(_after(f, value, pk, descending=not sort.descending)).order_by(
-                *backward
-            )[: per_page + 1]
-        )
+        rows = fetch(backward, _after(f, value, pk, descending=not sort.descending))
         has_more_before = len(rows) > per_page
         rows = list(reversed(rows[:per_page]))
         has_more_after = True
     else:
-        qs = queryset
+        seek = None
         if cursor is not None:
             value, pk = cursor
-            qs = qs.filter(_after(f, value, pk, descending=sort.descending))
-        rows = list(qs.order_by(*forward)[: per_page + 1])
+            seek = _after(f, value, pk, descending=sort.descending)
+        rows = fetch(forward, seek)
         has_more_after = len(rows) > per_page
         rows = rows[:per_page]
         has_more_before = cursor is not None
@@ -107,7 +128,27 @@ def keyset_page(
     if rows and has_more_before:
         page.prev_cursor = encode_cursor(getattr(rows[0], f), rows[0].pk)
     if with_count:
-        counted = queryset.order_by()[: COUNT_CAP + 1].count()
-        page.count = min(counted, COUNT_CAP)
-        page.count_is_capped = counted > COUNT_CAP
+        if not has_more_before and not has_more_after:
+            # The whole result is on this page: its length is the count.
+            page.count = len(rows)
+        else:
+            counted = capped_count(queryset, any_of=any_of, cap=count_cap)
+            page.count = min(counted, count_cap)
+            page.count_is_capped = counted > count_cap
     return page
+
+
+def capped_count(queryset: QuerySet, *, any_of: list[Q] | None = None, cap: int = COUNT_CAP) -> int:
+    """How many rows match, counting at most `cap` + 1.
+
+    For branches, `(branch 1 LIMIT cap+1) UNION (branch 2 LIMIT cap+1) …` counts the
+    union exactly up to the cap: a branch stopped by its limit has more than the cap rows,
+    and so has the union. Databases that cannot limit the parts of a UNION (SQLite) count
+    one OR instead."""
+    limit = cap + 1
+    if not any_of:
+        return queryset.order_by()[:limit].count()
+    if not connection.features.supports_slicing_ordering_in_compound or len(any_of) == 1:
+        return queryset.filter(reduce(operator.or_, any_of)).order_by()[:limit].count()
+    parts = [queryset.filter(b).order_by().values("pk")[:limit] for b in any_of]
+    return parts[0].union(*parts[1:])[:limit].count()

@@ -41,10 +41,15 @@ class SegmentationConfig(AppConfig):
             custom_classes_for_export,
             custom_export_headers,
         )
+        from .hooks import register_post_run_hook
         from .models import CLASS_CHOICES, Dimension
         from .selectors import EXPORT_HEADERS, classes_for_export
         from .services.flush import segmentation_data_flush
+        from .tasks import enqueue_classes_vacuum
 
+        # First of the post-run hooks (strategies registers after): the class rows a run
+        # wrote get their visibility map set before anyone pages through them.
+        register_post_run_hook(enqueue_classes_vacuum)
         register_anonymiser("segmentation", _scrub_pins)
         register_insight_panel("segmentation/partials/_customer_classes.html")
         register_customer_data_flush(segmentation_data_flush)

@@ -111,3 +111,21 @@ def segmentation_run_task(
         log.warning("segmentation run as of %s not started: another run is in progress", day)
         run = Run.objects.filter(as_of=day).first()
         return run.pk if run else 0
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=60, max_retries=3)
+def classes_vacuum_task(*, run_id: int) -> bool:
+    """After a run: VACUUM (ANALYZE) the class rows it wrote, so the customer list's
+    index-only scans over them read index pages only (crm.db.vacuum_analyze). Idempotent."""
+    from crm.db import vacuum_analyze
+    from segmentation.models import CustomerClasses
+
+    done = vacuum_analyze(CustomerClasses)
+    log.info("run %s: class rows vacuumed: %s", run_id, done)
+    return done
+
+
+def enqueue_classes_vacuum(run_id: int) -> None:
+    """The post-run hook (registered in SegmentationConfig.ready). Hooks are called once the
+    run has committed; inside a transaction (a test) VACUUM skips itself."""
+    classes_vacuum_task.delay(run_id=run_id)

@@ -11,6 +11,9 @@ from django import forms
 from django.db import connection
 from django.db.models import BooleanField, F, Func, Q, QuerySet, TextField, Value
 from django.db.models.functions import Upper
+from django.forms.utils import flatatt
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Team, User
@@ -21,6 +24,32 @@ from .models import CompanySize, Contact, Customer, CustomerKind, Industry, Mark
 MIN_SEARCH_LENGTH = 1
 MAX_SEARCH_LENGTH = 100
 TRIGRAM_LENGTH = 3
+
+
+class _PlainSelect(forms.Select):
+    """A <select> whose options are written here, not by a template each: Django renders
+    every <option> through its own template (~40 µs), and the list's filter form has ~250
+    options for a manager and ~850 for a director (every owner) — 10-25 ms of each full
+    list page. Same markup as Django's select.html, less the blank lines."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        html: list[str] = [
+            format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))
+        ]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                html.append(format_html('\n  <optgroup label="{}">', group_name))
+            for option in options:
+                # Escaped here (value and label are data); only `selected` comes as an attribute.
+                code = escape(str(option["value"]))
+                selected = " selected" if option["selected"] else ""
+                label = conditional_escape(option["label"])
+                html.append(f'\n  <option value="{code}"{selected}>{label}</option>')
+            if group_name:
+                html.append("\n  </optgroup>")
+        html.append("\n</select>")
+        return mark_safe("".join(html))  # noqa: S308 - every part escaped above
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -50,7 +79,10 @@ class CustomerFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         from .selectors import teams_visible_to, users_assignable_by
 
-        self.filters["owner"].queryset = users_assignable_by(user=user)
+        # The owner list is a label per user: no team, no other column (~600 for a director).
+        self.filters["owner"].queryset = (
+            users_assignable_by(user=user).select_related(None).only("pk", "username")
+        )
         self.filters["team"].queryset = teams_visible_to(user=user)
         if user.is_rep:
             # A rep only ever sees their own customers; these filters would be noise.
@@ -58,6 +90,15 @@ class CustomerFilter(django_filters.FilterSet):
             del self.filters["team"]
         elif not user.sees_all_teams:
             del self.filters["team"]
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            for field in form.fields.values():
+                if type(field.widget) is forms.Select:
+                    field.widget = _PlainSelect(attrs=field.widget.attrs, choices=field.choices)
+        return self._form
 
     def filter_search(self, queryset: QuerySet[Customer], name: str, value: str):
         branches = search_branches(value)

@@ -206,3 +206,20 @@ def test_short_search_writes_the_character_index_expression():
     expression = indexdef.split("USING gin (", 1)[1].rsplit(")", 1)[0]
     assert expression == "string_to_array(upper((name)::text), NULL::text)"
     assert f"{expression} @> '{{科,技}}'::text[]" in plan
+
+
+def test_filter_selects_render_as_djangos_and_escape_labels(rep_alice):
+    """The filter form writes its <select>s itself (a template per <option> is slow): same
+    markup as Django's, labels and values escaped."""
+    from django import forms
+
+    from customers.filters import _PlainSelect
+
+    choices = [("", "---------"), ("a&b", "<b>Tom & Jerry</b>"), ("east", "华东")]
+    ours = _PlainSelect(choices=choices).render("region", "east", attrs={"id": "id_region"})
+    django = forms.Select(choices=choices).render("region", "east", attrs={"id": "id_region"})
+    assert ours == django.replace("\n\n", "\n")
+    assert '<option value="a&amp;b">&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;</option>' in ours
+    assert '<option value="east" selected>华东</option>' in ours
+    filterset = CustomerFilter({}, queryset=Customer.objects.none(), user=rep_alice)
+    assert type(filterset.form.fields["lifecycle"].widget) is _PlainSelect

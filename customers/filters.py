@@ -106,16 +106,16 @@ class CustomerFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(reduce(operator.or_, branches))
 
-    def split_search(self) -> tuple[QuerySet[Customer], list[Q]]:
-        """The queryset with every filter but the search, and the search's branches (OR them
-        for the matches). The customer list pages each branch on its own index
+    def split_search(self) -> tuple[QuerySet[Customer], str]:
+        """The queryset with every filter but the search, and the search term. The customer
+        list pages each of the term's branches (search_branches) on its own index
         (customers.paging), where one OR would make PostgreSQL read the whole scope. Call
         after is_valid()."""
         queryset = self.queryset.all()
         for name, value in self.form.cleaned_data.items():
             if name != "q":
                 queryset = self.filters[name].filter(queryset, value)
-        return queryset, search_branches(self.form.cleaned_data.get("q") or "")
+        return queryset, (self.form.cleaned_data.get("q") or "").strip()
 
 
 def _characters(expression) -> Func:
@@ -138,7 +138,13 @@ def _name_has_every_character(term: str) -> _Contains:
     return _Contains(_characters(F("name")), _characters(Value(term)))
 
 
-def search_branches(value: str) -> list[Q]:
+def uses_character_index(value: str) -> bool:
+    """Whether the name branch of this term goes through customer_name_chars_idx."""
+    term = value.strip()
+    return MIN_SEARCH_LENGTH <= len(term) < TRIGRAM_LENGTH and connection.vendor == "postgresql"
+
+
+def search_branches(value: str, *, common: bool = False) -> list[Q]:
     """The search box's conditions, one per index that can answer it (a customer matches if
     any does): name contains the term, code starts with it, phone starts with it, and from
     three characters on a contact's name contains it.
@@ -146,12 +152,14 @@ def search_branches(value: str) -> list[Q]:
     Trigrams (migration 0003) need three characters. A one- or two-character term (a
     surname, "科技") is looked up on PostgreSQL in the per-character GIN index first (every
     character of the term in the name), then checked with LIKE — otherwise it would read
-    every name in the user's scope."""
+    every name in the user's scope. Unless the caller knows the term is `common` (it found
+    more names than it counts): then walking the name order with LIKE finds a page of
+    matches sooner than loading all of them from the index to sort them."""
     term = value.strip()
     if len(term) < MIN_SEARCH_LENGTH:
         return []
     name = Q(name__icontains=term)
-    if len(term) < TRIGRAM_LENGTH and connection.vendor == "postgresql":
+    if uses_character_index(term) and not common:
         name = Q(_name_has_every_character(term)) & name
     branches = [
         name,

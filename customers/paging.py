@@ -76,13 +76,17 @@ def keyset_page(
     with_count: bool = True,
     any_of: list[Q] | None = None,
     count_cap: int = COUNT_CAP,
+    counted_at_least: int = 0,
 ) -> KeysetPage:
     """One page of `queryset` (narrowed to rows matching any of `any_of`, when given).
 
     With `any_of` every branch is paged on its own — a branch's top rows come from its
     own index (a trigram or prefix index, a contact join) — and one last query loads the
     page from the union of those candidates, in the database's order. One OR over every
-    branch would make PostgreSQL read every row of the user's scope instead."""
+    branch would make PostgreSQL read every row of the user's scope instead.
+
+    `counted_at_least`: a count the caller already has (of part of the rows); past the cap
+    it spares the count query."""
     model_field = queryset.model._meta.get_field(sort.field)
     f = sort.field
     forward = [f"-{f}", "-pk"] if sort.descending else [f, "pk"]
@@ -131,6 +135,8 @@ def keyset_page(
         if not has_more_before and not has_more_after:
             # The whole result is on this page: its length is the count.
             page.count = len(rows)
+        elif counted_at_least > count_cap:
+            page.count, page.count_is_capped = count_cap, True
         else:
             counted = capped_count(queryset, any_of=any_of, cap=count_cap)
             page.count = min(counted, count_cap)

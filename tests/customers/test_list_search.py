@@ -181,15 +181,34 @@ def test_split_search_keeps_every_other_filter(rep_alice):
     CustomerFactory(owner=rep_alice, name="科技甲", industry="finance")
     CustomerFactory(owner=rep_alice, name="科技乙", industry="retail")
     filterset = CustomerFilter(
-        {"q": "科技", "industry": "finance"},
+        {"q": " 科技 ", "industry": "finance"},
         queryset=Customer.objects.filter(owner=rep_alice),
         user=rep_alice,
     )
     assert filterset.is_valid()
-    queryset, branches = filterset.split_search()
-    assert len(branches) == 3
+    queryset, term = filterset.split_search()
+    assert term == "科技"
     assert list(queryset.values_list("name", flat=True)) == ["科技甲"]
     assert {c.name for c in filterset.qs} == {"科技甲"}
+
+
+@pytest.mark.parametrize("common", [False, True])
+def test_common_two_character_term_pages_the_same(rep_alice, monkeypatch, common):
+    """A two-character term found more often than the search counts pages by walking the
+    name order (PostgreSQL): same rows, same order, the count capped without counting."""
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 4 if common else 1_000)
+    for i in range(7):
+        CustomerFactory(owner=rep_alice, name=f"{i}号科技", external_code=f"Z{i}")
+    CustomerFactory(owner=rep_alice, name="科学技术", external_code="Z9")  # both characters
+    names, params = [], {"q": "科技"}
+    while True:
+        _, page = customer_list(user=rep_alice, params=params, per_page=3)
+        names += [c.name for c in page.items]
+        if not page.next_cursor:
+            break
+        params = {"q": "科技", "after": page.next_cursor}
+    assert names == [f"{i}号科技" for i in range(7)]
+    assert (page.count, page.count_is_capped) == ((4, True) if common else (7, False))
 
 
 @pytest.mark.needs_postgres

@@ -134,7 +134,7 @@ class _Contains(Func):
 
 
 def _name_has_every_character(term: str) -> _Contains:
-    # The expression customer_name_chars_idx holds (migration 0007); a test keeps them equal.
+    # The expression customer_name_chars_idx holds (migration 0008); a test keeps them equal.
     return _Contains(_characters(F("name")), _characters(Value(term)))
 
 

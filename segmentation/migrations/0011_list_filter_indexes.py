@@ -33,7 +33,7 @@ def uncover(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0007_list_indexes'),
+        ('customers', '0008_list_indexes'),
         ('segmentation', '0010_audit_history'),
     ]
 

@@ -214,7 +214,7 @@ def test_common_two_character_term_pages_the_same(rep_alice, monkeypatch, common
 @pytest.mark.needs_postgres
 def test_short_search_writes_the_character_index_expression():
     """The expression the search writes is the one customer_name_chars_idx holds (migration
-    0007): if the two drift apart, a one- or two-character search reads every name."""
+    0008): if the two drift apart, a one- or two-character search reads every name."""
     queryset = Customer.objects.filter(search_branches("科技")[0]).order_by().values("pk")
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cur:

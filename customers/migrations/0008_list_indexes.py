@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('crm', '0001_initial'),
-        ('customers', '0006_audit_privacy'),
+        ('customers', '0007_log_rep_when_idx'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

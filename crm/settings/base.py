@@ -42,6 +42,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Renews the session (the idle timeout) at most once a minute instead of on every request.
+    "crm.middleware.SessionRenewMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -112,13 +114,15 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # One session rule (docs/security.md): an idle timeout. A session ends after two hours without
-# a request; every request renews it, so a rep working all day stays logged in. The cookie is
+# a request; requests renew it (crm.middleware: at most once per SESSION_RENEW_INTERVAL, not a
+# database write per request), so a rep working all day stays logged in. The cookie is
 # persistent on purpose: "expire at browser close" depends on the browser (many restore
 # sessions on restart), an idle timeout is enforced by the server.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=2 * 60 * 60)
 # In the database, never only in Redis: a Redis outage must not log everybody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_INTERVAL = env.int("SESSION_RENEW_INTERVAL", default=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -12,7 +12,8 @@ customers per second.
 
 `--custom-dimensions 5` measures instead what five custom dimensions (5 classes each, rules
 over tags, attributes, built-in classes and metrics) add to a run, on a copy of a classified
-database (it activates dimensions and tags customers):
+database (it activates dimensions and tags customers): the median of `--repeat` (default 3)
+interleaved pairs of runs with and without them, on the first night and on a later one:
 
     createdb -h 127.0.0.1 -U postgres -T crm_bench crm_bench_custom
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/crm_bench_custom \
@@ -420,46 +421,93 @@ def custom_dimensions_setup(n: int) -> None:
         custom_dimension_activate(dimension=dim)
 
 
-def custom_dimensions_bench(n: int) -> None:
-    """The extra time of `n` custom dimensions, twice:
+def _bench_dimensions_on(on: bool, n: int) -> None:
+    """Switches the bench's custom dimensions on (their latest version active) or off, without
+    new versions, so repeated runs compare the same rules."""
+    from segmentation.models import CustomDimension
 
-    - the first night they exist: the current date re-run without them, then with them
-      (same data, same baseline, which did not compute them: no custom history yet);
-    - a later night: the next date with them, its baseline now holding them (their classes
-      are read back and diffed into history, as every night after the first), then the same
-      date re-run without them.
+    CustomDimension.objects.filter(status="active").update(status="retired")
+    if not on:
+        return
+    for code, *_rest in BENCH_DIMENSIONS[:n]:
+        latest = CustomDimension.objects.filter(code=code).order_by("-version").first()
+        CustomDimension.objects.filter(pk=latest.pk).update(status="active")
 
-    The second pair is the steady state a team lives with; both are printed."""
-    from segmentation.models import ClassChange, CustomDimension, Run
+
+# Steps whose time custom dimensions change (seconds summed over partitions, except the
+# aggregates, which run once).
+_CUSTOM_STEPS = ("custom", "read_previous", "classify", "write", "aggregates_classes")
+
+
+def _pairs(as_of: dt.date, label: str, n: int, repeat: int, with_first: bool) -> list[dict]:
+    """`repeat` interleaved pairs of forced runs of `as_of`, with and without the dimensions
+    (in the order `with_first` says); per pair the wall and per-step differences."""
+    from segmentation.models import Run
+
+    out = []
+    for i in range(repeat):
+        walls, steps = {}, {}
+        for on in (True, False) if with_first else (False, True):
+            _bench_dimensions_on(on, n)
+            what = f"with {n} custom dimensions" if on else "without custom dimensions"
+            walls[on] = timed_run(as_of, f"{label}, pair {i + 1}/{repeat}, {what}")
+            steps[on] = Run.objects.get(as_of=as_of).timings
+        diff = {k: steps[True].get(k, 0) - steps[False].get(k, 0) for k in _CUSTOM_STEPS}
+        diff["wall"] = walls[True] - walls[False]
+        out.append(diff)
+    return out
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _pairs_report(label: str, pairs: list[dict]) -> None:
+    walls = ", ".join(f"{p['wall']:+.1f}" for p in pairs)
+    steps = ", ".join(f"{k} {_median([p[k] for p in pairs]):+.1f}" for k in _CUSTOM_STEPS)
+    wall = _median([p["wall"] for p in pairs])
+    print(
+        f"extra time of the custom dimensions, {label}: median {wall:+.1f} s "
+        f"wall over {len(pairs)} pair(s) ({walls}); median per step (s, summed over "
+        f"partitions): {steps}"
+    )
+
+
+def custom_dimensions_bench(n: int, repeat: int = 1) -> None:
+    """The extra time of `n` custom dimensions, as the median of `repeat` interleaved pairs
+    of runs (with and without them) on the same data, twice:
+
+    - the first night they exist: the current date re-run without, then with them (the
+      baseline did not compute them: no custom history yet);
+    - a later night: the next date with, then without them, its baseline now holding them
+      (their classes are read back and diffed into history, as every night after the first).
+
+    The second is the steady state a team lives with; both are printed. Single runs of a
+    minute and a half vary by several seconds with the machine's load, hence the pairs."""
+    from segmentation.models import ClassChange, Run
 
     current = Run.objects.filter(is_current=True).first()
     if current is None:
         sys.exit("No current run: run the classification once first.")
     as_of = current.as_of
     next_night = as_of + dt.timedelta(days=1)
-    CustomDimension.objects.filter(status="active").update(status="retired")
-    without = timed_run(as_of, "re-run without custom dimensions")
-    custom_dimensions_setup(n)
-    first = timed_run(as_of, f"re-run with {n} custom dimensions × 5 classes (first night)")
-    first_step = Run.objects.get(as_of=as_of).timings.get("custom", 0)
-    steady = timed_run(next_night, f"next night with {n} custom dimensions (history diff)")
-    steady_run = Run.objects.get(as_of=next_night)
-    steady_step = steady_run.timings.get("custom", 0)
+    _bench_dimensions_on(False, n)
+    custom_dimensions_setup(n)  # creates (once) and activates the dimensions, tags customers
+    first = _pairs(as_of, "first night", n, repeat, with_first=False)
+    # The last run of `as_of` computed the dimensions: the next night diffs against them.
+    later = _pairs(next_night, "a later night", n, repeat, with_first=True)
+    _bench_dimensions_on(True, n)
+    timed_run(next_night, "a later night, with the dimensions again (for its history count)")
     custom_changes = ClassChange.objects.filter(
-        run=steady_run, dimension__startswith="custom_"
+        run=Run.objects.get(as_of=next_night), dimension__startswith="custom_"
     ).count()
-    CustomDimension.objects.filter(status="active").update(status="retired")
-    steady_without = timed_run(next_night, "next night re-run without custom dimensions")
+    _bench_dimensions_on(False, n)
     load = os.getloadavg()
-    print(
-        f"extra time of {n} custom dimensions, first night: {first - without:+.1f} s wall "
-        f"(custom step {first_step:.1f} s summed over partitions)"
-    )
-    print(
-        f"extra time of {n} custom dimensions, a later night: {steady - steady_without:+.1f} s "
-        f"wall (custom step {steady_step:.1f} s summed; {custom_changes:,} custom class "
-        f"changes written); load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}"
-    )
+    _pairs_report("first night", first)
+    _pairs_report(f"a later night ({custom_changes:,} custom class changes)", later)
+    print(f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}; target: at most +10 s")
 
 
 def _workers_start(n: int, queue: str) -> list[subprocess.Popen]:
@@ -601,6 +649,13 @@ def main() -> None:
         help="comma-separated worker counts, e.g. 1,2: run on that many Celery worker "
         "processes (re-running the latest run's date on the data as it is)",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="with --custom-dimensions: pairs of runs (with, without) per night; the median "
+        "difference is reported",
+    )
     parser.add_argument("--partition-size", type=int, default=50_000)
     args = parser.parse_args()
     if args.workers:
@@ -620,7 +675,9 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     if args.custom_dimensions:
         # Measured on the database as it is (a copy of a classified one): no seeding.
-        custom_dimensions_bench(min(args.custom_dimensions, len(BENCH_DIMENSIONS)))
+        custom_dimensions_bench(
+            min(args.custom_dimensions, len(BENCH_DIMENSIONS)), repeat=args.repeat
+        )
         return
     seed(args.customers, args.orders_per_customer, args.as_of)
     with connection.cursor() as cur:

@@ -7,6 +7,7 @@ missing label) is false — ``≠`` included; ``empty`` is true exactly for empt
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import Counter
@@ -18,13 +19,11 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 from django.db.models import QuerySet
-from django.db.models.fields.json import KeyTextTransform
 
 from segmentation.models import (
     CUSTOM_PREFIX,
     CustomDimension,
     CustomDimensionStatus,
-    CustomerClasses,
     Run,
 )
 from segmentation.writers import frame_insert
@@ -352,7 +351,7 @@ def plan_for(run: Run, baseline: Run | None) -> Plan:
 @dataclass
 class PartitionResult:
     custom: pd.Series  # JSON text per customer ({code: class}), None without dimensions
-    custom_why: pd.Series
+    custom_why: pd.Series  # {code: "p"} for the dimensions a pin set, else None
     codes: dict[str, np.ndarray]
     counts: dict[str, Counter]
     before: dict[str, np.ndarray]
@@ -411,16 +410,38 @@ def _json_column(index: pd.Index, values: dict[str, np.ndarray]) -> pd.Series:
     return pd.Series(texts[inverse.ravel()], index=index, dtype=object)
 
 
-def _baseline_codes(baseline: Run, codes: list[str], lo: int, hi: int) -> pd.DataFrame:
-    annotations = {f"c{i}": KeyTextTransform(code, "custom") for i, code in enumerate(codes)}
-    qs = (
-        CustomerClasses.objects.filter(run=baseline, customer_id__gte=lo, customer_id__lte=hi)
-        .annotate(**annotations)
-        .values_list("customer_id", *annotations)
-        .order_by()
-    )
-    df = _fetch(qs, ["customer_id", *codes]).set_index("customer_id")
-    return df
+def baseline_codes(texts: pd.Series, codes: list[str]) -> dict[str, np.ndarray]:
+    """Each dimension's class per row from the baseline run's `custom` column as JSON text
+    ("" where the row, or its dimension, is missing). Rows share a few hundred combinations,
+    so each distinct text is parsed once: no JSON extraction per row and dimension in SQL."""
+    values = texts.to_numpy(dtype=object)
+    keys, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = [json.loads(u) if isinstance(u, str) else (u or {}) for u in uniques]
+    out = {}
+    for code in codes:
+        table = np.array([str(d.get(code) or "") for d in parsed] + [""], dtype=object)
+        out[code] = table[keys]  # -1 (no row / NULL) takes the trailing ""
+    return out
+
+
+def _pinned_column(index: pd.Index, pinned: dict[str, np.ndarray]) -> pd.Series:
+    """{"<code>": "p", …} for rows where a pin set the class, None elsewhere (most rows: the
+    rule-or-default reason follows from the class itself, see `why_of`)."""
+    out = np.full(len(index), None, dtype=object)
+    if pinned:
+        any_pin = np.logical_or.reduce(list(pinned.values()))
+        for row in np.flatnonzero(any_pin):
+            out[row] = json.dumps({code: PINNED for code, hit in pinned.items() if hit[row]})
+    return pd.Series(out, index=index, dtype=object)
+
+
+def why_of(spec_default: str | None, code: str, stored: str | None) -> str:
+    """Why a stored class was given: "p" when the run recorded a pin, else "d" for the
+    default class and "r" (its rule matched) for any other. Rows written before the run
+    stored only pins carry "r"/"d" themselves, which agree."""
+    if stored:
+        return stored
+    return DEFAULT if spec_default is not None and code == spec_default else RULE
 
 
 def custom_partition(
@@ -430,11 +451,14 @@ def custom_partition(
     classes: pd.DataFrame,
     pins: pd.DataFrame | None,
     baseline: Run | None,
+    baseline_custom: pd.Series | None = None,
     timings: dict[str, float] | None = None,
 ) -> PartitionResult | None:
     """Classifies one partition in every custom dimension the run recorded. `frame` holds the
     metrics and `classes` the effective built-in classes (after dwell and pins), both indexed
-    by customer id. Returns None when no custom dimension is active."""
+    by customer id; `baseline_custom` the baseline run's `custom` column as JSON text by
+    customer id (read with its built-in classes). Returns None when no custom dimension is
+    active."""
     plan = plan_for(run, baseline)
     if not plan.dimensions or frame.empty:
         return None
@@ -443,7 +467,7 @@ def custom_partition(
     base = frame.join(classes[[c for c in classes.columns if c not in frame.columns]])
     inputs = inputs_frame(base=base, fields=plan.fields, lo=lo, hi=hi).reindex(frame.index)
     codes: dict[str, np.ndarray] = {}
-    whys: dict[str, np.ndarray] = {}
+    pinned: dict[str, np.ndarray] = {}
     custom_pins = (
         pins[pins["dimension"].str.startswith(CUSTOM_PREFIX)]
         if pins is not None and not pins.empty
@@ -451,7 +475,7 @@ def custom_partition(
     )
     columns = Columns(inputs)
     for spec in plan.dimensions:
-        code_arr, why_arr = classify_dimension(spec, columns)
+        code_arr, _why = classify_dimension(spec, columns)
         if custom_pins is not None and not custom_pins.empty:
             mine = custom_pins[custom_pins["dimension"] == f"{CUSTOM_PREFIX}{spec.code}"]
             allowed = {c.code for c in spec.classes} | {spec.default}
@@ -460,21 +484,22 @@ def custom_partition(
                 positions = frame.index.get_indexer(mine["customer_id"].to_numpy())
                 ok = positions >= 0
                 code_arr[positions[ok]] = mine["code"].to_numpy()[ok]
-                why_arr[positions[ok]] = PINNED
+                hit = np.zeros(len(frame.index), dtype=bool)
+                hit[positions[ok]] = True
+                pinned[spec.code] = hit
         codes[spec.code] = code_arr
-        whys[spec.code] = why_arr
     before: dict[str, np.ndarray] = {}
-    if baseline is not None and plan.in_baseline:
-        prev = _baseline_codes(baseline, sorted(plan.in_baseline), lo, hi).reindex(frame.index)
-        for code in sorted(plan.in_baseline):
-            before[code] = prev[code].fillna("").to_numpy(dtype=object)
+    if plan.in_baseline:
+        if baseline_custom is None:
+            baseline_custom = pd.Series(dtype=object)
+        before = baseline_codes(baseline_custom.reindex(frame.index), sorted(plan.in_baseline))
     counts = {
         f"{CUSTOM_PREFIX}{code}": Counter(pd.Series(arr).value_counts().to_dict())
         for code, arr in codes.items()
     }
     result = PartitionResult(
         custom=_json_column(frame.index, codes),
-        custom_why=_json_column(frame.index, whys),
+        custom_why=_pinned_column(frame.index, pinned),
         codes=codes,
         counts=counts,
         before=before,

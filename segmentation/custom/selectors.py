@@ -167,7 +167,7 @@ def customer_custom_classes(
     tags (two queries); nothing when the run evaluated no custom dimension."""
     from customers.models import Customer, CustomerTag
 
-    from .evaluate import spec_from_dimension
+    from .evaluate import spec_from_dimension, why_of
     from .reasons import custom_reason_text
     from .schema import ATTRIBUTE_COLUMNS, catalog_load
 
@@ -211,6 +211,8 @@ def customer_custom_classes(
         rule = None
         if spec is not None:
             rule = next((c.rule for c in spec.classes if c.code == code), None)
+        default = next((c.code for c in dim.classes.all() if c.is_default), None)
+        why = why_of(default, code, whys.get(dim.code))
         names = {c.code: c.name for c in dim.classes.all()}
         pin = pins.get(dim.dimension_key)
         shown = pin.code if pin else code
@@ -220,9 +222,7 @@ def customer_custom_classes(
                 "dimension_label": dim.name,
                 "code": shown,
                 "label": names.get(shown, shown),
-                "reason": custom_reason_text(
-                    rule=rule, why=whys.get(dim.code, ""), row=values, catalog=catalog
-                ),
+                "reason": custom_reason_text(rule=rule, why=why, row=values, catalog=catalog),
                 "pin": pin,
                 "computed_label": names.get(code, code) if pin and pin.code != code else "",
             }

@@ -166,8 +166,9 @@ class CustomerClasses(models.Model):
     problem_customer_why = _why_field()
     # Classes waiting out the minimum dwell: {dimension: [computed class, runs so far]}.
     pending = models.JSONField(null=True, blank=True)
-    # Custom dimensions (segmentation.custom): {dimension code: class code} and
-    # {dimension code: "r" matched its rule | "d" default | "p" pinned}. One JSON column
+    # Custom dimensions (segmentation.custom): {dimension code: class code} and, only for
+    # the dimensions a pin set, {dimension code: "p"} (NULL without pins: whether the class
+    # came from its rule or is the default follows from the class). One JSON column
     # instead of a column per dimension, because admins add dimensions at runtime; a GIN
     # index (jsonb_path_ops, PostgreSQL) backs the list filter's containment lookup.
     custom = models.JSONField(null=True, blank=True)

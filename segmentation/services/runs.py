@@ -36,7 +36,8 @@ from enum import IntEnum
 import pandas as pd
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import F
+from django.db.models import F, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -700,14 +701,21 @@ def _retention(*, keep: list[int | None]) -> None:
 
 
 def _baseline_frame(baseline: Run | None, part: Partition) -> pd.DataFrame | None:
+    """The baseline run's classes and pending dwell in this partition; with its custom
+    classes as JSON text (`custom_text`, parsed once per distinct value by the custom step)
+    when it evaluated custom dimensions, so one read serves both."""
     if baseline is None:
         return None
+    columns = ["customer_id", *DIMENSIONS, "pending"]
     rows = CustomerClasses.objects.filter(
         run=baseline, customer_id__gte=part.lo, customer_id__lt=part.hi
-    ).values_list("customer_id", *DIMENSIONS, "pending")
-    frame = pd.DataFrame.from_records(
-        list(rows), columns=["customer_id", *DIMENSIONS, "pending"]
-    ).set_index("customer_id")
+    )
+    if baseline.custom_versions:
+        rows = rows.annotate(custom_text=Cast("custom", TextField()))
+        columns.append("custom_text")
+    frame = pd.DataFrame.from_records(list(rows.values_list(*columns)), columns=columns).set_index(
+        "customer_id"
+    )
     return frame
 
 
@@ -752,7 +760,13 @@ def _partition_classify_write(
     columns = ["run_id", "customer_id", *DIMENSIONS, *WHY_FIELDS, "pending", *METRIC_FIELDS]
     timings["classify"] += time.perf_counter() - clock
     custom = custom_partition(
-        run=run, frame=frame, classes=classes, pins=pins, baseline=baseline, timings=timings
+        run=run,
+        frame=frame,
+        classes=classes,
+        pins=pins,
+        baseline=baseline,
+        baseline_custom=prev["custom_text"] if prev is not None and "custom_text" in prev else None,
+        timings=timings,
     )
     if custom is not None:
         out["custom"], out["custom_why"] = custom.custom, custom.custom_why

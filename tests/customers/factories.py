@@ -21,8 +21,14 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Customer
 
+    class Params:
+        company = factory.Faker("company", locale="zh_CN")
+
     external_code = factory.Sequence(lambda n: f"C{n:07d}")
-    name = factory.Faker("company", locale="zh_CN")
+    # Faker's Chinese company names repeat (a few hundred combinations): two customers of one
+    # test shared a name once in a while, and "X's name is not on the page" then failed at
+    # random. The closed sequence number keeps every name unique and never a prefix of another.
+    name = factory.LazyAttributeSequence(lambda o, n: f"{o.company}（{n}）")
     kind = "company"
     industry = "manufacturing"
     size = "medium"

@@ -104,9 +104,10 @@ def test_run_computes_custom_classes_and_records_versions(book):
     dim = _dimension()
     run = segmentation_run(as_of=timezone.localdate())
     assert run.custom_versions == {"need": dim.pk}
-    assert _custom(run, book["quality"]) == ({"need": "quality"}, {"need": "r"})
-    assert _custom(run, book["heavy"]) == ({"need": "heavy"}, {"need": "r"})
-    assert _custom(run, book["quiet"]) == ({"need": "other"}, {"need": "d"})
+    # Only pins are stored as a reason; rule or default follows from the class.
+    assert _custom(run, book["quality"]) == ({"need": "quality"}, None)
+    assert _custom(run, book["heavy"]) == ({"need": "heavy"}, None)
+    assert _custom(run, book["quiet"]) == ({"need": "other"}, None)
     assert run.counts["custom_need"] == {"heavy": 1, "other": 1, "quality": 1}
 
 
@@ -128,9 +129,7 @@ def test_history_pins_and_new_version(book, rep_alice, need_tag):
         reason="大单在谈", expires_on=today + dt.timedelta(days=30),
     )  # fmt: skip
     second = segmentation_run(as_of=today)
-    assert _custom(second, book["quality"]) == ({"need": "other"}, {"need": "r"}) or _custom(
-        second, book["quality"]
-    )[0] == {"need": "other"}
+    assert _custom(second, book["quality"]) == ({"need": "other"}, None)
     assert _custom(second, book["quiet"]) == ({"need": "heavy"}, {"need": "p"})
     changes = {
         (c.customer_id, c.from_code, c.to_code)
@@ -193,6 +192,41 @@ def test_customer_page_reason_in_both_languages(book):
             view = next(c for c in data["classes"] if c.dimension == "custom_need")
             assert view.label == label
             assert view.reason == fragment
+
+
+def _reason(customer_id: int) -> str:
+    with translation.override("en"):
+        data = customer_classes_get(customer_id=customer_id)
+    return next(c for c in data["classes"] if c.dimension == "custom_need").reason
+
+
+def test_reasons_of_the_default_class_a_rule_and_a_pin(book, rep_alice):
+    today = timezone.localdate()
+    _dimension()
+    class_pin_set(
+        actor=rep_alice, customer_id=book["quiet"].pk, dimension="custom_need", code="heavy",
+        reason="大单在谈", expires_on=today + dt.timedelta(days=30),
+    )  # fmt: skip
+    segmentation_run(as_of=today)
+    assert _reason(book["heavy"].pk) == "orders in window 4 ≥ 3"
+    assert "set by hand" in _reason(book["quiet"].pk)
+    ClassPin.objects.all().delete()
+    segmentation_run(as_of=today, force=True)
+    assert "default class" in _reason(book["quiet"].pk)
+
+
+def test_rows_that_stored_every_reason_read_the_same(book):
+    """Runs before reasons were stored only for pins wrote "r"/"d" for every dimension."""
+    _dimension()
+    run = segmentation_run(as_of=timezone.localdate())
+    CustomerClasses.objects.filter(run=run, customer=book["quiet"]).update(
+        custom_why={"need": "d"}
+    )
+    CustomerClasses.objects.filter(run=run, customer=book["heavy"]).update(
+        custom_why={"need": "r"}
+    )
+    assert "default class" in _reason(book["quiet"].pk)
+    assert _reason(book["heavy"].pk) == "orders in window 4 ≥ 3"
 
 
 def test_list_filter_and_export(client, rep_alice, book):

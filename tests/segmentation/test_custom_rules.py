@@ -338,3 +338,15 @@ def test_json_column_formats_each_combination():
         {"a": "x", "b": "p"},
     ]
     assert list(out.index) == [10, 11, 12, 13]
+
+
+def test_baseline_codes_parse_each_distinct_text_once():
+    from segmentation.custom.evaluate import baseline_codes
+
+    texts = pd.Series(
+        ['{"a": "x", "b": "p"}', None, '{"a": "y"}', '{"a": "x", "b": "p"}'],
+        index=[1, 2, 3, 4],
+    )
+    out = baseline_codes(texts, ["a", "b"])
+    assert list(out["a"]) == ["x", "", "y", "x"]
+    assert list(out["b"]) == ["p", "", "", "p"]  # no row, or the dimension missing: ""

@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Max, Min, Q
 
 from customers.models import Customer
@@ -95,6 +95,38 @@ def touch_due_refresh(*, customer_ids: Iterable[int]) -> int:
     return written
 
 
+# A range whose rows a rep's call changed while it was being recomputed is done again.
+RANGE_ATTEMPTS = 5
+
+
+def _rebuild_range(lo: int, hi: int) -> int:
+    """Recomputes customers [lo, hi) in one transaction. On PostgreSQL it reads one snapshot
+    (REPEATABLE READ): if a call logged meanwhile rewrote one of the range's rows, writing
+    the older value over it fails with a serialization error instead of silently undoing the
+    call's deadline until the next night, and the range is recomputed with the call."""
+    # Inside a caller's transaction (tests) the isolation is the caller's.
+    own_snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
+    for attempt in range(1, RANGE_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                if own_snapshot:
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                return _sync(
+                    Q(customer_id__gte=lo, customer_id__lt=hi),
+                    lambda _gaps: touch_clock_starts_between(lo, hi),
+                )
+        except OperationalError as exc:
+            if attempt == RANGE_ATTEMPTS or not _serialization_failure(exc):
+                raise
+            log.info("touch due range %s-%s changed while rebuilt; again (%s)", lo, hi, attempt)
+    return 0  # not reached
+
+
+def _serialization_failure(exc: OperationalError) -> bool:
+    return getattr(getattr(exc, "__cause__", None), "pgcode", None) in ("40001", "40P01")
+
+
 def touch_due_rebuild(*, batch: int = BATCH) -> int:
     """Recomputes every customer's next contact deadline, one range of customer ids per
     transaction (pages keep reading the rows of the ranges not yet done). Returns how many
@@ -104,12 +136,7 @@ def touch_due_rebuild(*, batch: int = BATCH) -> int:
     written = 0
     if bounds["lo"] is not None:
         for lo in range(bounds["lo"], bounds["hi"] + 1, batch):
-            with transaction.atomic():
-                hi = lo + batch
-                written += _sync(
-                    Q(customer_id__gte=lo, customer_id__lt=hi),
-                    lambda _gaps, lo=lo, hi=hi: touch_clock_starts_between(lo, hi),
-                )
+            written += _rebuild_range(lo, lo + batch)
     # Rows of customers outside the current id range cannot exist (the foreign key cascades),
     # so the ranges above cover the whole table.
     log.info("touch due rebuilt in %.1f s: %s rows changed", time.perf_counter() - t0, written)

@@ -138,6 +138,26 @@ def test_an_imported_contact_log_clears_overdue_touch(tmp_path, playbook, rep_al
     assert TouchDue.objects.get(customer=late).clock == yesterday
 
 
+def test_a_log_moved_to_another_customer_by_re_import_moves_both_deadlines(
+    tmp_path, playbook, rep_alice
+):
+    late = _neglected(rep_alice, playbook, "late")
+    other = _neglected(rep_alice, playbook, "other")
+    Customer.objects.filter(pk=late.pk).update(external_code="C-LATE")
+    Customer.objects.filter(pk=other.pk).update(external_code="C-OTHER")
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    path = tmp_path / "logs.csv"
+    path.write_text(f"code,customer_code,occurred_at,summary\nL-1,C-LATE,{yesterday} 10:00,拜访\n")
+    assert run_import(kind="contact_logs", path=path).created == 1
+    assert _names(rep_alice) == ["other"]
+    # The same log, corrected: it was the other customer who was visited.
+    path.write_text(f"code,customer_code,occurred_at,summary\nL-1,C-OTHER,{yesterday} 10:00,拜访\n")
+    assert run_import(kind="contact_logs", path=path).updated == 1
+    assert ContactLog.objects.get(external_code="L-1").customer_id == other.pk
+    assert _names(rep_alice) == ["late"]
+    assert TouchDue.objects.get(customer=other).clock == yesterday
+
+
 def test_deleting_the_only_recent_log_in_admin_makes_the_customer_overdue_again(
     client, playbook, rep_alice, admin_ada
 ):
@@ -319,3 +339,50 @@ def test_my_day_and_the_task_page_take_as_many_queries_for_3_customers_as_for_40
         response = client.get(reverse(page))
     assert response.status_code == 200
     assert response.content.decode().count('class="strategy-task ') >= 24
+
+
+@pytest.mark.needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_call_logged_while_the_rebuild_reads_its_range_is_not_undone(
+    monkeypatch, no_library, rep_alice
+):
+    """The nightly rebuild reads a range's clocks, then writes. A call committed in between
+    (another connection) must win: the range's snapshot fails to overwrite the newer row and
+    the range is recomputed with the call."""
+    import threading
+
+    from django.db import connections
+
+    from strategies.services import touch
+
+    late = _neglected(rep_alice, PlaybookFactory(max_interval_days=14), "late")
+    stale_due = TouchDue.objects.get(customer=late).due_on
+    real = touch.touch_clock_starts_between
+    calls = []
+
+    def clocks_then_a_call(lo, hi):
+        out = real(lo, hi)  # the rebuild's view: 200 days without contact
+        calls.append(lo)
+        if len(calls) == 1:
+
+            def rep_logs_a_call():
+                try:
+                    contact_log_create(
+                        actor=rep_alice, customer=late, data={"channel": "call", "summary": "回访"}
+                    )
+                finally:
+                    connections.close_all()
+
+            thread = threading.Thread(target=rep_logs_a_call)
+            thread.start()
+            thread.join()
+        return out
+
+    monkeypatch.setattr(touch, "touch_clock_starts_between", clocks_then_a_call)
+    # Make the rebuild's stale value differ from what it finds, so it has to write.
+    TouchDue.objects.filter(customer=late).update(due_on=stale_due - dt.timedelta(days=1))
+    touch.touch_due_rebuild()
+    row = TouchDue.objects.get(customer=late)
+    assert row.clock == timezone.localdate()  # the call's clock, not the rebuild's
+    assert _names(rep_alice) == []
+    assert len(calls) >= 2  # the range was read again

@@ -219,12 +219,8 @@ def test_rows_that_stored_every_reason_read_the_same(book):
     """Runs before reasons were stored only for pins wrote "r"/"d" for every dimension."""
     _dimension()
     run = segmentation_run(as_of=timezone.localdate())
-    CustomerClasses.objects.filter(run=run, customer=book["quiet"]).update(
-        custom_why={"need": "d"}
-    )
-    CustomerClasses.objects.filter(run=run, customer=book["heavy"]).update(
-        custom_why={"need": "r"}
-    )
+    CustomerClasses.objects.filter(run=run, customer=book["quiet"]).update(custom_why={"need": "d"})
+    CustomerClasses.objects.filter(run=run, customer=book["heavy"]).update(custom_why={"need": "r"})
     assert "default class" in _reason(book["quiet"].pk)
     assert _reason(book["heavy"].pk) == "orders in window 4 ≥ 3"
 

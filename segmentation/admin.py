@@ -21,9 +21,8 @@ from customers.access import customers_visible_to
 
 from . import workflow
 from .custom.admin import CustomClassHistoryAdmin, CustomDimensionAdmin
-from .custom.selectors import active_custom_dimensions
+from .dimensions import dimension_specs
 from .models import (
-    DIMENSIONS,
     ClassChange,
     ClassPin,
     CustomClass,
@@ -35,8 +34,7 @@ from .models import (
     RunPartition,
     RunStatus,
 )
-from .reasons import reason_text
-from .rules import rules_from_ruleset
+from .selectors import class_views
 from .services import (
     RunInProgress,
     RunRefused,
@@ -326,11 +324,8 @@ class RunAdmin(admin.ModelAdmin):
     @admin.display(description=_("customers per class"))
     def counts_table(self, obj: Run):
         rows = [
-            (
-                Dimension(dim).label,
-                ", ".join(f"{k}: {v}" for k, v in obj.counts.get(dim, {}).items()),
-            )
-            for dim in DIMENSIONS
+            (spec.label, ", ".join(f"{k}: {v}" for k, v in obj.counts.get(spec.key, {}).items()))
+            for spec in dimension_specs(run=obj)
         ]
         return format_html_join("", "<div><strong>{}</strong> — {}</div>", rows)
 
@@ -431,17 +426,8 @@ class CustomerClassesAdmin(_ScopedReadOnly):
     @admin.display(description=_("classes and reasons"))
     def reasons(self, obj: CustomerClasses):
         row = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
-        rules = rules_from_ruleset(obj.run.rule_set)
-        lines = []
-        for dim in DIMENSIONS:
-            code, why = row[dim], row[f"{dim}_why"]
-            lines.append(
-                (
-                    Dimension(dim).label,
-                    code,
-                    reason_text(dim, code, why, row, rules, obj.run.cut_points, row.get("pending")),
-                )
-            )
+        views = class_views(run=obj.run, row=row, customer_id=obj.customer_id, pins={})
+        lines = [(v.dimension_label, v.code, v.reason) for v in views]
         return format_html_join("", "<div><strong>{}</strong>: {} — {}</div>", lines)
 
 
@@ -461,14 +447,11 @@ class ClassChangeAdmin(_ScopedReadOnly):
 
 
 def _pin_dimension_choices():
-    return [
-        *Dimension.choices,
-        *((d.key, d.name()) for d in active_custom_dimensions()),
-    ]
+    return [(spec.key, spec.label) for spec in dimension_specs()]
 
 
 class ClassPinAdminForm(forms.ModelForm):
-    # Built-in and active custom dimensions; class_pin_errors checks the pair.
+    # Every dimension the next run computes; class_pin_errors checks the pair.
     dimension = forms.ChoiceField(label=_("dimension"), choices=_pin_dimension_choices)
 
     class Meta:

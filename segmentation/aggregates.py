@@ -26,7 +26,8 @@ from django.db import connection, transaction
 
 from crm.db import analyze
 
-from .models import CUSTOM_PREFIX, DIMENSIONS, ClassChange, CustomerClasses, Run
+from .dimensions import BUILTIN, ColumnStorage, JsonStorage, dimension_spec, dimension_specs
+from .models import ClassChange, CustomerClasses, Run
 from .models.aggregates import (
     AGGREGATE_SUMS,
     ATTRIBUTES,
@@ -72,14 +73,17 @@ def _tables() -> dict[str, str]:
 
 
 def _unpivot(run: Run | None = None) -> list[tuple[str, str | None]]:
-    """(dimension, SQL expression of its code) for every stored dimension, and for the custom
-    dimensions `run` evaluated (custom_<code>, expression None: they are read from the JSON
-    column once, see `_custom_columns`)."""
-    pairs: list[tuple[str, str | None]] = [(dim, f"cc.{_q(dim)}") for dim in DIMENSIONS]
+    """(dimension, SQL expression of its code) for every dimension `run` computed, with the
+    pair dimensions after the column-stored ones; expression None for the dimensions stored
+    in the JSON document, which is read once and decoded per distinct document (see
+    `_custom_columns`) instead of one JSON extraction per customer and dimension."""
+    specs = dimension_specs(run=run) if run is not None else list(BUILTIN)
+    pairs: list[tuple[str, str | None]] = [
+        (s.key, f"cc.{_q(s.key)}") for s in specs if isinstance(s.storage, ColumnStorage)
+    ]
     for name, (a, b) in PAIR_DIMENSIONS.items():
         pairs.append((name, f"cc.{_q(a)} || '{PAIR_SEPARATOR}' || cc.{_q(b)}"))
-    for code in sorted((run.custom_versions or {}) if run is not None else {}):
-        pairs.append((f"{CUSTOM_PREFIX}{code}", None))
+    pairs.extend((s.key, None) for s in specs if isinstance(s.storage, JsonStorage))
     return pairs
 
 
@@ -100,6 +104,13 @@ def _custom_columns(texts: pd.Series, codes: list[str]) -> dict[str, pd.Categori
     return out
 
 
+def _json_code(key: str) -> str:
+    spec = dimension_spec(key)
+    if spec is None or not isinstance(spec.storage, JsonStorage):
+        raise ValueError(f"{key} is not stored in the JSON document")
+    return spec.storage.code
+
+
 def _cell_select(grain_columns: tuple[str, ...]) -> list[str]:
     """SELECT expressions of team_id, owner_id and the attributes for one grain: the grouped
     ones from the customer, the others NULL / ''."""
@@ -118,9 +129,7 @@ def _class_frame(t: dict[str, str], run: Run) -> tuple[pd.DataFrame, list[tuple[
     COPY … TO STDOUT (a few seconds for 1M rows); elsewhere one fetch."""
     unpivot = _unpivot(run)
     stored = [(i, expr) for i, (_dim, expr) in enumerate(unpivot) if expr is not None]
-    custom = [
-        (i, dim[len(CUSTOM_PREFIX) :]) for i, (dim, expr) in enumerate(unpivot) if expr is None
-    ]
+    custom = [(i, _json_code(dim)) for i, (dim, expr) in enumerate(unpivot) if expr is None]
     names = [f"d{i}" for i, _expr in stored]
     texts_of = _custom_hashes(t, run) if custom else None
     if custom:

@@ -455,7 +455,7 @@ class ClassSpec:
 
 
 @dataclass(frozen=True)
-class DimensionSpec:
+class CompiledDimension:
     """A custom dimension version ready to evaluate: classes in order, default last."""
 
     pk: int
@@ -474,7 +474,7 @@ class DimensionSpec:
 
 def dimension_errors(
     *, classes: Sequence[Mapping[str, Any]], catalog: Catalog
-) -> tuple[list[str], DimensionSpec | None]:
+) -> tuple[list[str], CompiledDimension | None]:
     """Checks a dimension's classes (dicts with code, order, rule, is_default) and compiles
     them. Returns (errors, spec); spec is None when there are errors."""
     errors: list[str] = []
@@ -517,7 +517,7 @@ def dimension_errors(
         if not errors:
             errors.append(_("A dimension needs at least one class besides its default class."))
         return errors, None
-    return [], DimensionSpec(0, "", tuple(specs), defaults[0]["code"])
+    return [], CompiledDimension(0, "", tuple(specs), defaults[0]["code"])
 
 
 def catalog_help() -> str:

@@ -122,31 +122,6 @@ CLASS_CHOICES: dict[str, type[models.TextChoices]] = {
 DIMENSIONS: tuple[str, ...] = tuple(Dimension.values)
 
 
-def class_label(dimension: str, code: str) -> str:
-    """The translated label of a class code ('' for an unknown or empty code). Custom
-    dimensions (custom_<code>) are looked up in their admin-defined names."""
-    if dimension.startswith("custom_"):
-        from segmentation.custom.selectors import custom_class_label
-
-        return custom_class_label(dimension, code)
-    choices = CLASS_CHOICES.get(dimension)
-    if choices is None or not code:
-        return ""
-    return str(dict(choices.choices).get(code, code))
-
-
-def dimension_label(dimension: str) -> str:
-    """The translated name of a dimension, built-in or custom (custom_<code>)."""
-    if dimension.startswith("custom_"):
-        from segmentation.custom.selectors import custom_dimension_label
-
-        return custom_dimension_label(dimension)
-    try:
-        return str(Dimension(dimension).label)
-    except ValueError:
-        return dimension
-
-
 class ValueMethod(models.TextChoices):
     PARETO = "pareto", _("Cumulative share (Pareto / ABC)")
     PERCENTILE = "percentile", _("Percentile rank")

@@ -25,7 +25,7 @@ from django.db.models import Max, Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from segmentation.custom.selectors import class_rows_filter
+from segmentation.dimensions import in_class_q
 from segmentation.models import ClassChange, ClassPin, CustomerClasses, Run, RunStatus
 
 from ..models import (
@@ -124,7 +124,7 @@ def _entries(
     a class with a playbook in `run` — or, for a backfill, every such customer in the class."""
     for dim, code in by_class:
         if backfill:
-            qs = CustomerClasses.objects.filter(class_rows_filter(dim, code), run=run)
+            qs = CustomerClasses.objects.filter(in_class_q(dim, code), run=run)
         else:
             qs = ClassChange.objects.filter(run=run, dimension=dim, to_code=code)
         rows = qs.filter(

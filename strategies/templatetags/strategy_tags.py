@@ -5,7 +5,7 @@
 from django import template
 from django.utils import timezone
 
-from segmentation.models import class_label
+from segmentation.dimensions import class_label
 
 from ..selectors import customer_next_action, task_buckets
 

@@ -4,6 +4,9 @@ labels are English msgids translated in segmentation/locale."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The options of the value-tier thresholds are declared with the thresholds.
+from segmentation.thresholds import ValueBasis, ValueMethod  # noqa: F401 (re-exported)
+
 # A class that the data cannot support: shown as "unclassified — why", never a silent guess.
 UNCLASSIFIED = "unclassified"
 
@@ -145,17 +148,6 @@ def dimension_label(dimension: str) -> str:
         return str(Dimension(dimension).label)
     except ValueError:
         return dimension
-
-
-class ValueMethod(models.TextChoices):
-    PARETO = "pareto", _("Cumulative share (Pareto / ABC)")
-    PERCENTILE = "percentile", _("Percentile rank")
-    ABSOLUTE = "absolute", _("Absolute amounts")
-
-
-class ValueBasis(models.TextChoices):
-    REVENUE = "revenue", _("Revenue")
-    PROFIT = "profit", _("Profit")
 
 
 class RunStatus(models.TextChoices):

@@ -414,36 +414,47 @@ class Rules:
     )
 
 
-def _named_thresholds() -> tuple[Threshold, ...]:
-    """The thresholds in declaration order, each named after its Rules field; fails at import
-    when a field's annotation disagrees with its kind."""
+def declared_thresholds(rules_class: type) -> tuple[Threshold, ...]:
+    """The thresholds of a Rules class in declaration order, each named after its field; raises
+    TypeError when a field's annotation disagrees with its kind, or its group is not in GROUPS
+    (run at import for Rules)."""
     named = []
-    for field in dataclasses.fields(Rules):
+    for field in dataclasses.fields(rules_class):
         if _META not in field.metadata:
             continue
         spec = dataclasses.replace(field.metadata[_META], name=field.name)
         expected = spec.kind.python_type | None if spec.optional else spec.kind.python_type
         if field.type != expected:
             raise TypeError(
-                f"Rules.{field.name} is annotated {field.type!r}; "
+                f"{rules_class.__name__}.{field.name} is annotated {field.type!r}; "
                 f"a {spec.kind.key} threshold is {expected!r}."
+            )
+        if spec.group not in GROUPS:
+            raise TypeError(
+                f"{rules_class.__name__}.{field.name}: group {spec.group.key!r} is not in GROUPS."
             )
         named.append(spec)
     return tuple(named)
 
 
-THRESHOLDS = _named_thresholds()
+THRESHOLDS = declared_thresholds(Rules)
 THRESHOLD_BY_NAME = {t.name: t for t in THRESHOLDS}
 
 
-def threshold_model_fields() -> dict[str, models.Field]:
+def threshold_model_fields(
+    thresholds: tuple[Threshold, ...] = THRESHOLDS,
+) -> dict[str, models.Field]:
     """The RuleSet columns, in declaration order (fresh fields: one model per call)."""
-    return {t.name: t.model_field() for t in THRESHOLDS}
+    return {t.name: t.model_field() for t in thresholds}
 
 
-def threshold_fieldsets() -> list[tuple[StrOrPromise, dict[str, list[str]]]]:
-    """The admin's fieldsets: one per group, in the order of GROUPS."""
-    return [
-        (group.title, {"fields": [t.name for t in THRESHOLDS if t.group == group]})
-        for group in GROUPS
-    ]
+def threshold_fieldsets(
+    thresholds: tuple[Threshold, ...] = THRESHOLDS,
+) -> list[tuple[StrOrPromise, dict[str, list[str]]]]:
+    """The admin's fieldsets: one per group that has thresholds, in the order of GROUPS."""
+    fieldsets: list[tuple[StrOrPromise, dict[str, list[str]]]] = []
+    for group in GROUPS:
+        names = [t.name for t in thresholds if t.group == group]
+        if names:
+            fieldsets.append((group.title, {"fields": names}))
+    return fieldsets

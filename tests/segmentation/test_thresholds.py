@@ -8,7 +8,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import translation
-from django.utils.translation import gettext_lazy as _
 
 from segmentation.admin import RuleSetAdmin
 from segmentation.models import RuleSet
@@ -185,7 +184,7 @@ def test_choice_thresholds_offer_their_options():
 # A throwaway rules class: one more line is all a new threshold needs.
 @dataclasses.dataclass(frozen=True)
 class _ProbeRules(Rules):
-    probe_days: int = threshold(DAYS, 45, _("probe window (days)"), group=WINDOWS, max=60)
+    probe_days: int = threshold(DAYS, 45, "probe window (days)", group=WINDOWS, max=60)
 
 
 def test_a_new_threshold_is_one_declaration():
@@ -215,25 +214,25 @@ def test_a_new_threshold_is_one_declaration():
 def test_an_annotation_that_disagrees_with_the_kind_is_refused():
     @dataclasses.dataclass(frozen=True)
     class WrongType(Rules):
-        probe_pct: int = threshold(PCT, 5, _("probe share (%)"), group=WINDOWS)
+        probe_pct: int = threshold(PCT, 5, "probe share (%)", group=WINDOWS)
 
     with pytest.raises(TypeError, match=r"WrongType\.probe_pct is annotated"):
         declared_thresholds(WrongType)
 
     @dataclasses.dataclass(frozen=True)
     class NotOptional(Rules):
-        probe_pct: float = threshold(PCT, None, _("probe share (%)"), group=WINDOWS, optional=True)
+        probe_pct: float = threshold(PCT, None, "probe share (%)", group=WINDOWS, optional=True)
 
     with pytest.raises(TypeError, match=r"NotOptional\.probe_pct is annotated"):
         declared_thresholds(NotOptional)
 
 
 def test_a_group_missing_from_groups_is_refused():
-    stray = Group("stray", _("Stray"))
+    stray = Group("stray", "Stray")
 
     @dataclasses.dataclass(frozen=True)
     class StrayGroup(Rules):
-        probe_days: int = threshold(DAYS, 5, _("probe window (days)"), group=stray)
+        probe_days: int = threshold(DAYS, 5, "probe window (days)", group=stray)
 
     with pytest.raises(TypeError, match="'stray' is not in GROUPS"):
         declared_thresholds(StrayGroup)

@@ -6,6 +6,8 @@ default, label, range, help text and admin group. Everything else is built from 
 - the frozen rules the classifiers read (`Rules` itself: a frozen dataclass),
 - single-field validation (the kind's and the threshold's min/max become the field validators),
 - the admin's fieldsets (`threshold_fieldsets`, one per group, in declaration order).
+Checks across thresholds (dormant before churned, weights adding up to 1, …) stay in
+segmentation.rules.ruleset_errors.
 
 Adding a threshold is one line here (plus its translations) and a migration for the new column;
 tests/segmentation/test_thresholds.py proves that the model, the rules and the admin agree.
@@ -88,8 +90,7 @@ AMOUNT = Kind(
     float,  # Decimals become floats for numpy
     field_options=(("max_digits", 16), ("decimal_places", 2)),
 )
-CHOICE = Kind("choice", models.CharField, str)
-KINDS = (DAYS, COUNT, NUMBER, PCT, WEIGHT, AMOUNT, CHOICE)
+CHOICE = Kind("choice", models.CharField, str)  # needs choices and max_length
 
 
 class _KindRange:
@@ -167,6 +168,8 @@ def threshold(
 ) -> Any:
     """One field of `Rules`: its default for the classifiers, and the threshold in its metadata
     (named after the field once the class exists)."""
+    if (kind is CHOICE) != (choices is not None and max_length is not None):
+        raise TypeError("A choice threshold, and only one, takes choices and max_length.")
     spec = Threshold(
         name="",
         kind=kind,

@@ -14,6 +14,7 @@ from segmentation.models import RuleSet
 from segmentation.rules import RULE_FIELDS, WEIGHT_FIELDS, Rules, rules_from_ruleset
 from segmentation.thresholds import (
     AMOUNT,
+    CHOICE,
     DAYS,
     GROUPS,
     PCT,
@@ -22,6 +23,7 @@ from segmentation.thresholds import (
     WEIGHT,
     WINDOWS,
     Group,
+    ValueMethod,
     declared_thresholds,
     threshold,
     threshold_fieldsets,
@@ -225,6 +227,13 @@ def test_an_annotation_that_disagrees_with_the_kind_is_refused():
 
     with pytest.raises(TypeError, match=r"NotOptional\.probe_pct is annotated"):
         declared_thresholds(NotOptional)
+
+
+def test_choices_belong_to_choice_thresholds_only():
+    with pytest.raises(TypeError, match="choice threshold"):
+        threshold(CHOICE, "a", "probe method", group=WINDOWS)
+    with pytest.raises(TypeError, match="choice threshold"):
+        threshold(DAYS, 5, "probe window (days)", group=WINDOWS, choices=ValueMethod, max_length=9)
 
 
 def test_a_group_missing_from_groups_is_refused():

@@ -44,6 +44,7 @@ from .services import (
     ruleset_preview,
     ruleset_save_version,
 )
+from .thresholds import threshold_fieldsets
 
 
 def _is_admin(request) -> bool:
@@ -80,85 +81,8 @@ class RuleSetAdmin(ScopedHistoryAdmin):
                 ]
             },
         ),
-        (_("Windows"), {"fields": ["window_days", "contact_window_days", "intent_window_days"]}),
-        (
-            _("Lifecycle"),
-            {
-                "fields": [
-                    "dormant_days",
-                    "churned_days",
-                    "rhythm_min_orders",
-                    "dormant_rhythm_factor",
-                    "churned_rhythm_factor",
-                    "loyal_min_orders",
-                    "loyal_min_tenure_days",
-                ]
-            },
-        ),
-        (
-            _("Value tier"),
-            {
-                "fields": [
-                    "value_basis",
-                    "value_method",
-                    "core_share_pct",
-                    "important_share_pct",
-                    "core_top_pct",
-                    "important_top_pct",
-                    "core_min_amount",
-                    "important_min_amount",
-                    "value_min_tenure_days",
-                ]
-            },
-        ),
-        (
-            _("Loyalty"),
-            {
-                "fields": [
-                    "loyalty_min_tenure_days",
-                    "loyalty_min_active_months",
-                    "loyalty_min_referrals",
-                    "loyalty_min_satisfaction",
-                ]
-            },
-        ),
-        (
-            _("Purchase potential"),
-            {
-                "fields": [
-                    "weight_size",
-                    "weight_budget",
-                    "weight_outlook",
-                    "weight_growth",
-                    "weight_trend",
-                    "weight_breadth",
-                    "weight_expected_revenue",
-                    "budget_full_amount",
-                    "expected_revenue_full_amount",
-                    "growth_full_pct",
-                    "breadth_full_categories",
-                    "potential_high_min",
-                    "potential_medium_min",
-                ]
-            },
-        ),
-        (
-            _("Frequency and risk"),
-            {
-                "fields": [
-                    "frequency_high_min_orders",
-                    "churn_trend_drop_pct",
-                    "churn_trend_min_orders",
-                    "churn_rhythm_overdue_factor",
-                    "churn_p_alive_below_pct",
-                    "payment_min_on_time_pct",
-                    "payment_min_due_orders",
-                    "payment_grace_days",
-                    "problem_min_cases",
-                ]
-            },
-        ),
-        (_("Anti-flapping"), {"fields": ["min_dwell_runs"]}),
+        # One fieldset per threshold group, from the declaration (segmentation.thresholds).
+        *threshold_fieldsets(),
     ]
 
     def has_add_permission(self, request):

@@ -4,6 +4,9 @@ labels are English msgids translated in segmentation/locale."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The options of the value-tier thresholds are declared with the thresholds.
+from segmentation.thresholds import ValueBasis, ValueMethod  # noqa: F401 (re-exported)
+
 # A class that the data cannot support: shown as "unclassified — why", never a silent guess.
 UNCLASSIFIED = "unclassified"
 
@@ -122,15 +125,6 @@ CLASS_CHOICES: dict[str, type[models.TextChoices]] = {
 DIMENSIONS: tuple[str, ...] = tuple(Dimension.values)
 
 
-class ValueMethod(models.TextChoices):
-    PARETO = "pareto", _("Cumulative share (Pareto / ABC)")
-    PERCENTILE = "percentile", _("Percentile rank")
-    ABSOLUTE = "absolute", _("Absolute amounts")
-
-
-class ValueBasis(models.TextChoices):
-    REVENUE = "revenue", _("Revenue")
-    PROFIT = "profit", _("Profit")
 
 
 class RunStatus(models.TextChoices):

@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from segmentation.models import Run
 
+from . import builtin
 from .base import (
     PINNED,
     ClassifyContext,
@@ -48,17 +49,14 @@ def dimension_specs(
     and reasons). Without: the admin dimensions the next run computes (and, with
     `include_inactive`, retired ones still named in history)."""
     if run is not None:
-        return [*BUILTIN, *run_specs(run)]
+        return [*builtin.BUILTIN, *run_specs(run)]
     defined = [s for s in labelled_specs() if include_inactive or s.active]
-    return [*BUILTIN, *defined]
-
-
-_BY_KEY = {s.key: s for s in BUILTIN}
+    return [*builtin.BUILTIN, *defined]
 
 
 def dimension_spec(key: str) -> DimensionSpec | None:
     """The dimension `key` (built-in, active or retired admin dimension), or None."""
-    spec = _BY_KEY.get(key)
+    spec = next((s for s in builtin.BUILTIN if s.key == key), None)
     if spec is not None:
         return spec
     return next((s for s in labelled_specs() if s.key == key), None)

@@ -81,10 +81,6 @@ class ColumnStorage:
     def columns(self) -> list[str]:
         return [self.key, self.why_column]
 
-    def in_run(self, run: Any) -> bool:
-        """Whether `run` computed this dimension: a built-in column, always."""
-        return True
-
     def class_expr(self) -> Any:
         """An expression of the class on class rows (for GROUP BY)."""
         return F(self.key)
@@ -137,10 +133,6 @@ class JsonStorage:
 
     def columns(self) -> list[str]:
         return ["custom", "custom_why"]
-
-    def in_run(self, run: Any) -> bool:
-        """Whether `run` computed this dimension (recorded its version when it started)."""
-        return self.code in (run.custom_versions or {})
 
     def class_expr(self) -> Any:
         return KeyTextTransform(self.code, "custom")
@@ -263,6 +255,10 @@ class DimensionSpec:
     def class_expr(self) -> Any:
         """The class as an expression on class rows (to group or annotate by)."""
         return self.storage.class_expr()
+
+    def in_run(self, run: Any) -> bool:
+        """Whether `run` computed this dimension: a finished run counted its classes."""
+        return self.key in (run.counts or {})
 
     @property
     def export_header(self) -> str:

@@ -18,8 +18,8 @@ import pandas as pd
 from segmentation.classifiers.dimensions import potential_score
 from segmentation.models.choices import UNCLASSIFIED
 
+from . import builtin
 from .base import PINNED, ClassifyContext, ColumnStorage, DimensionSpec, JsonStorage, Result
-from .builtin import BUILTIN
 
 # Changes out of these lifecycle classes are facts (a first order, shown interest), never
 # held back by the dwell rule.
@@ -31,7 +31,8 @@ InputsLoader = Callable[[pd.DataFrame, set[str]], pd.DataFrame]
 
 
 def _stage(specs: list[DimensionSpec] | None, stage: int) -> list[DimensionSpec]:
-    return [s for s in (BUILTIN if specs is None else specs) if s.stage == stage and s.classify]
+    chosen = builtin.BUILTIN if specs is None else specs
+    return [s for s in chosen if s.stage == stage and s.classify]
 
 
 def classify(
@@ -76,7 +77,7 @@ def apply_dwell(
     has_pending = prev_pending.notna()
     held_any = np.zeros(len(new), dtype=bool)
     held_info: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for spec in BUILTIN if specs is None else specs:
+    for spec in builtin.BUILTIN if specs is None else specs:
         dim = spec.key
         if not spec.dwell or dim not in new or dim not in prev:
             continue
@@ -125,7 +126,7 @@ def apply_pins(
     if pins.empty:
         return classes
     out = classes.copy()
-    by_key = {s.key: s for s in (BUILTIN if specs is None else specs)}
+    by_key = {s.key: s for s in (builtin.BUILTIN if specs is None else specs)}
     for dim, group in pins.groupby("dimension"):
         spec = by_key.get(str(dim))
         if spec is None or spec.key not in out.columns:

@@ -7,6 +7,8 @@ process and run."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from segmentation.custom.evaluate import (
@@ -27,6 +29,10 @@ def _classes_of(labels: DimensionLabels):
     return lambda: tuple((code, labels.class_name(code)) for code, _zh, _en in labels.classes)
 
 
+def _default_of(labels: DimensionLabels) -> Callable[[], str | None]:
+    return lambda: labels.default
+
+
 def _no_reason(code: str, why: str, ctx: ReasonContext) -> str:
     return ""
 
@@ -41,7 +47,7 @@ def labelled_specs() -> list[DimensionSpec]:
                 key=labels.key,
                 name=labels.name,
                 classes=_classes_of(labels),
-                storage=JsonStorage(labels.code, default=lambda labels=labels: labels.default),
+                storage=JsonStorage(labels.code, default=_default_of(labels)),
                 classify=None,
                 reason=_no_reason,
                 stage=2,

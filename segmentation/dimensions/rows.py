@@ -18,7 +18,7 @@ def stored_classes(
 ) -> pd.DataFrame:
     """`rows` (CustomerClasses of `run`) as a frame indexed by customer id with a column per
     dimension of `specs` that `run` computed (and `pending`, the dwell rule's state)."""
-    mine = [s for s in specs if s.storage.in_run(run)]
+    mine = [s for s in specs if s.in_run(run)]
     columns = stored_columns(mine)
     if "custom_text" in columns:
         rows = rows.annotate(custom_text=Cast("custom", TextField()))

@@ -125,8 +125,6 @@ CLASS_CHOICES: dict[str, type[models.TextChoices]] = {
 DIMENSIONS: tuple[str, ...] = tuple(Dimension.values)
 
 
-
-
 class RunStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Succeeded")

@@ -22,9 +22,8 @@ from segmentation.models import (
     Run,
 )
 
+from .catalog import ATTRIBUTE_COLUMNS, Catalog
 from .schema import (
-    ATTRIBUTE_COLUMNS,
-    Catalog,
     Cmp,
     CompiledDimension,
     Group,
@@ -292,7 +291,7 @@ def custom_versions_record(run: Run) -> dict[str, int]:
     An active version that no longer validates (a tag it reads was deleted or switched off
     since it was activated) is left out and logged: one broken custom dimension must not
     stop the nightly classification of every customer."""
-    from .schema import catalog_load
+    from .catalog import catalog_load
 
     catalog = catalog_load()
     versions: dict[str, int] = {}

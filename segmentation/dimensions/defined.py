@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from segmentation.custom.catalog import catalog_load
 from segmentation.custom.evaluate import (
     DEFAULT,
     Columns,
@@ -18,7 +19,7 @@ from segmentation.custom.evaluate import (
     spec_from_dimension,
 )
 from segmentation.custom.reasons import custom_reason_text
-from segmentation.custom.schema import CompiledDimension, catalog_load
+from segmentation.custom.schema import CompiledDimension
 from segmentation.custom.selectors import DimensionLabels, custom_dimensions_labels
 from segmentation.models import CustomDimension, Run
 

@@ -10,6 +10,7 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from segmentation.custom.catalog import Catalog
 from segmentation.custom.evaluate import (
     DEFAULT,
     PINNED,
@@ -21,7 +22,6 @@ from segmentation.custom.evaluate import (
 )
 from segmentation.custom.reasons import custom_reason_text
 from segmentation.custom.schema import (
-    Catalog,
     ClassSpec,
     CompiledDimension,
     RuleError,

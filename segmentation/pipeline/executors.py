@@ -82,13 +82,12 @@ declaration_check(PHASES)
 def execute_in_process(
     job: steps.Job,
     *,
-    phases: tuple[Phase, ...] = PHASES,
     workers: int = 1,
     on_step: Callable[[str], None] | None = None,
 ) -> None:
-    """Runs `phases` in order for `job`; `on_step(phase)` after each step."""
+    """Runs the declaration in order for `job`; `on_step(phase)` after each step."""
     indexes: list[int] = []
-    for phase in phases:
+    for phase in PHASES:
         if phase.per_partition:
             fn = phase.fn
             for _done in _map(lambda i, fn=fn: fn(job.fork(), i), indexes, workers):

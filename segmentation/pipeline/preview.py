@@ -103,7 +103,7 @@ def ruleset_preview(
     With `key`, the progress record follows it."""
     current = Run.objects.filter(is_current=True).first()
     if current is None:
-        result = {
+        result: dict[str, Any] = {
             "as_of": None,
             "version": rule_set.version,
             "customers": 0,

@@ -156,7 +156,7 @@ class RunJob:
         rows = RunPartition.objects.filter(run=self.run, **{f"{done_at}__isnull": True})
         return [i + 1 for i in rows.order_by("index").values_list("index", flat=True)]
 
-    def cut_inputs(self) -> Iterator[bytes | None]:
+    def cut_inputs(self) -> Iterator[bytes | memoryview | None]:
         rows = RunPartition.objects.filter(run=self.run).order_by("index")
         yield from rows.values_list("cut_inputs", flat=True).iterator(chunk_size=10)
 

@@ -47,11 +47,11 @@ def ruleset_preview_task(*, key: str, rule_set_id: int) -> bool:
     """A rule-set preview (segmentation.pipeline.preview), reporting to its progress record.
     Idempotent: a redelivered task computes the same counts again."""
     from segmentation.models import RuleSet
-    from segmentation.pipeline.preview import FAILED, _record, ruleset_preview
+    from segmentation.pipeline.preview import preview_failed, ruleset_preview
 
     rule_set = RuleSet.objects.filter(pk=rule_set_id).first()
     if rule_set is None:
-        _record(key, status=FAILED, error=f"rule set {rule_set_id} does not exist")
+        preview_failed(key, f"rule set {rule_set_id} does not exist")
         return False
     ruleset_preview(rule_set=rule_set, key=key)
     return True

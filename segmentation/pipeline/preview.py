@@ -56,6 +56,11 @@ def preview_progress(key: str) -> dict[str, Any] | None:
     return cache.get(_KEY.format(key))
 
 
+def preview_failed(key: str, error: str) -> None:
+    """Marks a preview failed with `error` (shown on its page)."""
+    _record(key, status=FAILED, error=error)
+
+
 def _record(key: str | None, **fields: Any) -> None:
     if key is None:
         return
@@ -85,7 +90,7 @@ def ruleset_preview_start(*, rule_set: RuleSet, actor=None) -> str:
     try:
         enqueue(ruleset_preview_task, key=key, rule_set_id=rule_set.pk)
     except QueueUnavailable as exc:
-        _record(key, status=FAILED, error=str(exc))
+        preview_failed(key, str(exc))
         raise
     return key
 

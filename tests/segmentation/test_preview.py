@@ -142,6 +142,12 @@ def test_a_failing_preview_says_why(current, monkeypatch):
     assert "ValueError: disk full" in record["error"]
 
 
+def test_a_preview_of_a_rule_set_that_no_longer_exists_fails_with_the_reason(current):
+    assert ruleset_preview_task.apply(kwargs={"key": "abc123", "rule_set_id": -1}).get() is False
+    record = preview_progress("abc123")
+    assert (record["status"], record["error"]) == (FAILED, "rule set -1 does not exist")
+
+
 def test_a_broker_outage_is_reported_and_nothing_runs(current, monkeypatch):
     def down(task, **kwargs):
         raise QueueUnavailable
@@ -222,3 +228,15 @@ def test_admin_preview_reports_a_queue_outage(client, admin_ada, current, monkey
     with translation.override("en"):
         response = _action(client, RuleSet.objects.get(is_active=True), follow=True)
     assert "The job queue is unavailable" in response.content.decode()
+
+
+@pytest.mark.needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_partitions_on_threads_give_the_same_counts(current):
+    """On PostgreSQL outside a transaction the preview's partitions run on threads, like the
+    in-process run's."""
+    draft = ruleset_save_version(data={"dormant_days": 150})
+    one = ruleset_preview(rule_set=draft, partition_size=2, workers=1)
+    two = ruleset_preview(rule_set=draft, partition_size=2, workers=2)
+    assert one == two
+    assert one["dimensions"]["lifecycle"]["pairs"] == [(("dormant", "repeat"), 1)]

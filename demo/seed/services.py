@@ -26,6 +26,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from crm.db import analyze
+from customers.extensions import customer_data_flush_hooks
 from customers.models import (
     Category,
     Contact,
@@ -38,7 +39,6 @@ from customers.models import (
     Transaction,
 )
 
-from ..extensions import customer_data_flush_hooks
 from .catalog import catalog_ensure
 from .gen_activity import (
     cases_generate,

@@ -1,14 +1,14 @@
 """manage.py seed_demo --customers N [--seed S] [--reps R] [--as-of DATE] [--flush] [--no-input]
 
-Fills the database with a realistic demo CRM (customers.seed) and prints one login per role."""
+Fills the database with a realistic demo CRM (demo.seed) and prints one login per role."""
 
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
 from customers.models import Customer
-from customers.seed import SeedError, demo_logins_rows, seed_demo
-from customers.seed.report import logins_summary, seed_summary
+from demo.seed import SeedError, demo_logins_rows, seed_demo
+from demo.seed.report import logins_summary, seed_summary
 
 
 def _date(value: str) -> dt.date:

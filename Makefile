@@ -18,7 +18,7 @@ install: $(VENV)/.installed
 migrate: install
 	$(PY) manage.py migrate --noinput
 
-# Demo data is loaded once, with a year of history: a classification run every two weeks up to
+# Demo data is loaded once, with a year of history: a classification run every three weeks up to
 # today (the current run), the playbooks' tasks and the reps' calls, visits and tasks done on
 # time, late or missed in between, so every dashboard has figures. `make clean-db run` starts
 # over; DEMO_HISTORY= (empty) loads the data and classifies today only.

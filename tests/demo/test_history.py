@@ -22,6 +22,7 @@ from demo.history import demo_history, history_dates
 from demo.seed import SeedError, seed_demo
 from demo.seed.tags import NEED_OPTIONS, NEED_TAG
 from segmentation.models import CLASS_CHOICES, UNCLASSIFIED, CustomerClasses, Run, RunStatus
+from segmentation.services import segmentation_run
 from strategies.models import Task, TaskStatus
 from strategies.selectors.adherence_dashboard import adherence_chart
 from strategies.selectors.effectiveness import playbook_effectiveness
@@ -55,6 +56,12 @@ def test_a_small_demo_with_history():
     _every_dashboard_has_figures_on_its_first_page()
     with pytest.raises(SeedError, match="already has classification runs"):
         demo_history(until=AS_OF, days=28, step=14)
+    # "Run now" on the demo: the current run's date again, compared with the previous run
+    # (two weeks earlier), so it finds the changes of those two weeks, not nothing.
+    again = segmentation_run(as_of=AS_OF, force=True, triggered_by="test: run now")
+    assert again.status == RunStatus.SUCCEEDED
+    assert again.is_current
+    assert again.changes_total > 0
 
 
 def _runs_every_date_and_the_last_one_is_current(report):

@@ -71,8 +71,9 @@ ON_TIME_RANGE = (0.45, 0.85)
 LATE_SHARE = 0.55
 LATE_DAYS_MAX = 6
 # Demo only: reps are likelier to keep the steps with customers who are about to buy again (an
-# order within ENGAGED_DAYS of the due date), so the effectiveness page shows the lift the
-# product is meant to reveal. The figures are simulated; they prove nothing about playbooks.
+# order within ENGAGED_DAYS of the interval), so kept steps go with improvement on the
+# effectiveness page (a small lift on the make run demo). The figures are simulated; they
+# prove nothing about playbooks.
 ENGAGED_BONUS = 0.15
 ENGAGED_DAYS = 60
 # Outcomes of a logged contact; "interested" and "follow_up" turn a prospect into an intent

@@ -72,7 +72,7 @@ def frame_for_db(model: type[models.Model], frame: pd.DataFrame, *, as_of: dt.da
                 continue
             raise SeedError(
                 f"The demo generator has no value for {model._meta.label}.{field.name}, which "
-                "is required; update customers/seed for the new field."
+                "is required; update demo/seed for the new field."
             )
         values = frame[column]
         if isinstance(field, models.DateTimeField):

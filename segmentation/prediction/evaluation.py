@@ -19,24 +19,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
+from .backtest import roc_auc
 from .predict import HORIZON_DAYS, Prediction, predict_customer_value
 
 MODELS = ("bgnbd", "mbgnbd")
 FREQUENCY_BUCKETS = [(0, 0), (1, 1), (2, 2), (3, 3), (4, 5), (6, 9), (10, None)]
-
-
-def roc_auc(score: np.ndarray, positive: np.ndarray) -> float:
-    """Area under the ROC curve via the Mann-Whitney rank statistic (ties count half).
-    NaN when only one class is present."""
-    positive = positive.astype(bool)
-    n_pos = int(positive.sum())
-    n_neg = len(positive) - n_pos
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    ranks = rankdata(score)
-    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def _bucket_label(low: int, high: int | None) -> str:

@@ -21,7 +21,8 @@ Selection rule (`select`):
 3. within the tie, drop any whose AUC is more than 0.01 below the tie's best AUC;
 4. among the rest prefer the parametric models (they give p_alive and have a likelihood) and
    among those the highest log-likelihood on the fitting period (all have four parameters, so
-   this is AIC); the regression wins only if it is alone in front.
+   this is AIC); log-likelihoods within 1 of the best count as equal, and then MBG/NBD goes
+   before Pareto/NBD before BG/NBD; the regression wins only if it is alone in front.
 Per-customer accuracy leads because that is what a rep acts on; the total is fixed afterwards by
 the bias correction, which a ranking cannot be.
 
@@ -59,6 +60,12 @@ LABELS = {
 MIN_HOLDOUT_DAYS = 28
 FULL_HOLDOUT_DAYS = 365
 RMSE_TIE = 0.01  # relative
+# Log-likelihoods closer than this are no evidence for either model (a likelihood-ratio
+# statistic of 2 × 1 = 2 is well inside chance); the tie then goes by PREFERENCE: MBG/NBD
+# first (a meaningful p_alive for one-time buyers), then Pareto/NBD, then BG/NBD (p_alive = 1
+# for everyone without a repeat purchase).
+LL_SLACK = 1.0
+PREFERENCE = ("mbgnbd", "pnbd", "bgnbd")
 AUC_SLACK = 0.01
 BIAS_CLIP = (0.5, 2.0)
 BIAS_MIN_ACTUAL = 100
@@ -176,7 +183,11 @@ def select(rows: list[dict[str, object]], fits: dict[str, FitResult]) -> tuple[s
     parametric = [r for r in tied if r["model"] in PARAMETRIC]
     names = ", ".join(str(r["label"]) for r in tied)
     if parametric:
-        chosen = max(parametric, key=lambda r: fits[str(r["model"])].log_likelihood)
+        best_ll = max(fits[str(r["model"])].log_likelihood for r in parametric)
+        close = [
+            r for r in parametric if fits[str(r["model"])].log_likelihood >= best_ll - LL_SLACK
+        ]
+        chosen = min(close, key=lambda r: PREFERENCE.index(str(r["model"])))
         if len(tied) == 1:
             why = f"lowest RMSE ({chosen['rmse']}) with the best AUC among those within 1 %"
         else:

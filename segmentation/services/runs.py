@@ -71,6 +71,7 @@ from segmentation.models import (
     RunStatus,
 )
 from segmentation.prediction import OUTPUT_COLUMNS, predict_customer_value
+from segmentation.prediction.history import backtest_for_run
 from segmentation.prediction.inputs import INPUT_COLUMNS, summary_from_metrics
 from segmentation.rules import Rules, rules_from_ruleset
 from segmentation.staging import frame_pack, frame_unpack
@@ -439,7 +440,7 @@ def run_cut_points(run_id: int, attempt: int) -> list[int]:
     _phase_started(run, "prediction")
     _beat(run, cut_points=cuts)
     clock = time.perf_counter()
-    scores, fit = _prediction_compute(frames)
+    scores, fit = _prediction_compute(frames, as_of=run.as_of)
     del frames
     index = scores.index.to_numpy()
     for row in rows.only("pk", "lo", "hi"):
@@ -652,7 +653,7 @@ def _run_execute(
     run_finalise(run_id, attempt)
 
 
-def _prediction_compute(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, dict]:
+def _prediction_compute(frames: list[pd.DataFrame], *, as_of: dt.date) -> tuple[pd.DataFrame, dict]:
     """One fit on every customer's purchase summary (only the few input columns are
     concatenated, like the cut frame), then scores per customer: OUTPUT_COLUMNS indexed by
     customer id, customers without a purchase absent (→ NULL). Degenerate data never fails
@@ -661,7 +662,9 @@ def _prediction_compute(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, dict]
     inputs = pd.concat(parts) if parts else pd.DataFrame(columns=list(INPUT_COLUMNS))
     summary = summary_from_metrics(inputs)
     del inputs
-    prediction = predict_customer_value(summary=summary)
+    # The backtest that picks the model reads its own split of the history (prediction docs).
+    backtest = backtest_for_run(as_of=as_of, summary=summary)
+    prediction = predict_customer_value(summary=summary, backtest=backtest)
     return prediction.scores[list(OUTPUT_COLUMNS)], prediction.as_dict()
 
 

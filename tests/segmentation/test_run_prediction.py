@@ -95,23 +95,39 @@ def test_run_fits_once_stores_the_fit_and_scores_every_buyer(shop):
     run = segmentation_run(as_of=AS_OF)
     assert run.status == RunStatus.SUCCEEDED
     fit = run.prediction
-    assert fit["notices"] == [], fit["notices"]
-    assert fit["count_method"] == "mbgnbd"
+    # ~700 days of history: the backtest holds out 350 days (half, in whole weeks) and says so.
+    assert [n["code"] for n in fit["notices"]] == ["backtest_short_holdout"], fit["notices"]
+    assert fit["notices"][0]["params"] == {"days": 350}
+    backtest = fit["backtest"]
+    assert backtest["holdout_days"] == 350
+    assert {r["model"] for r in backtest["rows"]} == {
+        "bgnbd",
+        "mbgnbd",
+        "pnbd",
+        "regression",
+        "own_rate",
+    }
+    assert backtest["winner"] in {"bgnbd", "mbgnbd", "pnbd", "regression"}
+    assert fit["count_method"] == backtest["winner"]
+    assert 0.5 <= fit["bias_factor"] <= 2.0
     assert fit["n_customers"] == 82  # the prospect has no purchase
     assert fit["count_fit"]["converged"] is True
-    assert set(fit["count_fit"]["params"]) >= {"r", "alpha", "a", "b"}
+    assert len(fit["count_fit"]["params"]) == 4
     assert "prediction" in run.timings
 
     regular, lapsed = _row(run, shop["regular"]), _row(run, shop["lapsed"])
     assert regular.p_alive > lapsed.p_alive
     assert regular.expected_orders_365d > lapsed.expected_orders_365d
     assert regular.expected_revenue_365d > 0
+    assert regular.p_buy_365d > lapsed.p_buy_365d
+    assert 0 < regular.p_buy_365d <= regular.p_alive
     prospect = _row(run, shop["prospect"])
-    assert (prospect.p_alive, prospect.expected_orders_365d, prospect.expected_revenue_365d) == (
-        None,
-        None,
-        None,
-    )
+    assert (
+        prospect.p_alive,
+        prospect.expected_orders_365d,
+        prospect.expected_revenue_365d,
+        prospect.p_buy_365d,
+    ) == (None, None, None, None)
 
 
 def test_a_run_with_no_repeat_buyers_succeeds_with_the_fallback(db):
@@ -147,8 +163,8 @@ def test_a_fit_whose_scores_are_not_finite_falls_back_with_a_notice(monkeypatch)
 
     monkeypatch.setattr(
         predict_module,
-        "conditional_expected_orders",
-        lambda *args, **kwargs: np.full(len(args[2]), np.nan),
+        "count_predict",
+        lambda fit, horizon, x, *args: (np.full(len(x), 0.5), np.full(len(x), np.nan), x * 0),
     )
     summary = simulate_customers(
         n=500, params=(0.5, 60.0, 0.8, 2.5), big_t=400.0, model="mbgnbd", seed=5

@@ -121,7 +121,7 @@ def backtest_history(
     out; the frame is then empty) and `attrs["span"]`. One SQL statement as in
     `purchase_history_summarise` (plus one MIN() when the span is not given). With
     `customers` (how many have a purchase) above the backtest's sample size, only every k-th
-    customer id is read: 1M customers → every 5th, ~200,000."""
+    customer id is read: 1M customers → every 10th, ~100,000."""
     from .backtest import MAX_BACKTEST_CUSTOMERS, holdout_days_for
 
     if span_days is None:

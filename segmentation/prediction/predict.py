@@ -341,18 +341,21 @@ def predict_customer_value(
             Notice("too_few_spend_buyers", {"n": len(repeat_values), "min_n": MIN_SPEND_BUYERS})
         )
     elif n_repeat:
-        spend_fit = fit_spend_model(x=x, m=m, maxiter=maxiter)
-        q = spend_fit.params["q"]
         buyers = (x > 0) & (m > 0)
-        rho = float(np.corrcoef(x[buyers], m[buyers])[0, 1]) if buyers.sum() > 2 else 0.0
-        if not spend_fit.converged:
-            notices.append(Notice("spend_fit_not_converged", {"detail": spend_fit.detail}))
-        elif q <= 1.0:
-            notices.append(Notice("spend_fit_heavy_tail", {"q": round(q, 3)}))
-        elif np.isfinite(rho) and abs(rho) > MAX_SPEND_CORRELATION:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rho = float(np.corrcoef(x[buyers], m[buyers])[0, 1])
+        if np.isfinite(rho) and abs(rho) > MAX_SPEND_CORRELATION:
+            # Checked before fitting: the model's premise fails, whatever the fit says.
             notices.append(Notice("spend_correlated", {"rho": round(rho, 2)}))
         else:
-            spend_method = "gamma_gamma"
+            spend_fit = fit_spend_model(x=x, m=m, maxiter=maxiter)
+            q = spend_fit.params["q"]
+            if not spend_fit.converged:
+                notices.append(Notice("spend_fit_not_converged", {"detail": spend_fit.detail}))
+            elif q <= 1.0:
+                notices.append(Notice("spend_fit_heavy_tail", {"q": round(q, 3)}))
+            else:
+                spend_method = "gamma_gamma"
     if spend_method == "gamma_gamma" and spend_fit is not None:
         value = gamma_gamma_expected_value(spend_fit.as_tuple(), x, m)  # type: ignore[arg-type]
     else:

@@ -7,7 +7,8 @@ fading, and their own rate predicts next year almost exactly. No Poisson model c
 a regression that sees the silence *relative to the customer's own rhythm* can.
 
 Features of one customer at a date, from (x, t_x, T) only (the nightly summary has nothing else):
-log(1+x), own rate log((x+1)/(T+1)), silence log(1+T−t_x), log(1+T), no-repeat flag, and the
+log(1+x), silence log(1+T−t_x), log(1+T) (so the own rate log((x+1)/(T+1)) too), no-repeat
+flag, and the
 rhythm ratio silence / mean gap (t_x/x) with hinges at 1, 2 and 4 gaps, so "one gap overdue"
 and "four gaps overdue" get their own slopes. Expected orders: Poisson regression (log link);
 p_buy: logistic regression; both fitted by Newton's method (numpy, a few hundred ms at 200,000
@@ -30,7 +31,7 @@ import numpy as np
 from .formulas import Array
 
 MAX_TRAIN = 200_000  # customers; coefficients of 10 features are stable long before that
-_RIDGE = 1e-3  # per customer, on standardised features
+_RIDGE = 1e-5  # per customer, on standardised features: only keeps Newton steps finite
 _HINGES = (1.0, 2.0, 4.0)
 
 
@@ -41,8 +42,9 @@ def features(x: Array, t_x: Array, big_t: Array) -> Array:
     gap = np.where(repeat, t_x / np.maximum(x, 1.0), 1.0)
     ratio = np.where(repeat, silence / np.maximum(gap, 1.0), 0.0)
     columns = [
+        # (the own rate log((x+1)/(T+1)) is the difference of the first and fourth columns,
+        # so the model has it without a collinear column of its own)
         np.log1p(x),
-        np.log((x + 1.0) / (big_t + 1.0)),
         np.log1p(silence),
         np.log1p(big_t),
         (~repeat).astype(np.float64),

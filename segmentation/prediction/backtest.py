@@ -163,22 +163,25 @@ def _row(name: str, predicted: np.ndarray, ranking: np.ndarray, actual: np.ndarr
     }
 
 
+def _number(value: object) -> float:
+    """A table cell as a float; None (not computed) as NaN."""
+    return float(value) if isinstance(value, int | float) else float("nan")
+
+
 def select(rows: list[dict[str, object]], fits: dict[str, FitResult]) -> tuple[str | None, str]:
     """Apply the documented rule; returns (winner, a one-line reason in English)."""
     eligible = [r for r in rows if r.get("selectable") and r["rmse"] is not None]
     if not eligible:
         return None, "no candidate could be fitted"
-    best_rmse = min(float(r["rmse"]) for r in eligible)  # type: ignore[arg-type]
-    tied = [r for r in eligible if float(r["rmse"]) <= best_rmse * (1 + RMSE_TIE)]  # type: ignore[arg-type]
-    aucs = [float(r["auc"]) for r in tied if r["auc"] is not None and np.isfinite(r["auc"])]  # type: ignore[arg-type]
+    best_rmse = min(_number(r["rmse"]) for r in eligible)
+    tied = [r for r in eligible if _number(r["rmse"]) <= best_rmse * (1 + RMSE_TIE)]
+    aucs = [_number(r["auc"]) for r in tied if np.isfinite(_number(r["auc"]))]
     if aucs:
         best_auc = max(aucs)
         tied = [
             r
             for r in tied
-            if r["auc"] is None
-            or not np.isfinite(r["auc"])  # type: ignore[arg-type]
-            or float(r["auc"]) >= best_auc - AUC_SLACK  # type: ignore[arg-type]
+            if not np.isfinite(_number(r["auc"])) or _number(r["auc"]) >= best_auc - AUC_SLACK
         ]
     parametric = [r for r in tied if r["model"] in PARAMETRIC]
     names = ", ".join(str(r["label"]) for r in tied)

@@ -79,6 +79,7 @@ def main() -> None:
 
     django.setup()
     from segmentation.prediction import predict_customer_value
+    from segmentation.prediction.backtest import why_text
 
     started = time.perf_counter()
     if args.from_db:
@@ -119,7 +120,7 @@ def main() -> None:
                 f"RMSE {row['rmse']:.4f}  MAE {row['mae']:.4f}  AUC {row['auc']:.4f}"
                 + (f"  fit {fit_s:.2f} s" if fit_s is not None else "")
             )
-        print(f"winner:                    {result.winner} — {result.why}")
+        print(f"winner:                    {result.winner} — {why_text(result.why)}")
     count, spend = prediction.count_fit, prediction.spend_fit
     if count:
         params = ", ".join(f"{k}={v:.4g}" for k, v in count.params.items())

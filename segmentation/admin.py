@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +35,7 @@ from .models import (
     RunPartition,
     RunStatus,
 )
+from .prediction.backtest import TABLE_HEADER, table_rows, why_text
 from .reasons import reason_text
 from .rules import rules_from_ruleset
 from .services import (
@@ -290,6 +291,7 @@ class RunAdmin(admin.ModelAdmin):
         "counts_table",
         "timings",
         "prediction",
+        "backtest_table",
         "cut_points",
         "error",
         "triggered_by",
@@ -333,6 +335,24 @@ class RunAdmin(admin.ModelAdmin):
             for dim in DIMENSIONS
         ]
         return format_html_join("", "<div><strong>{}</strong> — {}</div>", rows)
+
+    @admin.display(description=_("prediction backtest"))
+    def backtest_table(self, obj: Run):
+        stored = (obj.prediction or {}).get("backtest")
+        if not stored:
+            return gettext("no backtest in this run")
+        head = format_html_join("", "<th>{}</th>", ((h,) for h in TABLE_HEADER))
+        body = format_html_join(
+            "", "<tr>" + "<td>{}</td>" * len(TABLE_HEADER) + "</tr>", table_rows(stored)
+        )
+        caption = gettext("held out the last {days} days, {n} customers; {why}").format(
+            days=stored.get("holdout_days"),
+            n=stored.get("n_customers"),
+            why=why_text(stored.get("why")),
+        )
+        return format_html(
+            "<table><caption>{}</caption><tr>{}</tr>{}</table>", caption, head, body
+        )
 
     def get_urls(self):
         return [

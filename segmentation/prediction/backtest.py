@@ -40,6 +40,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_lazy as _
 from scipy.stats import rankdata
 
 from .fitting import FitResult, fit_count_model
@@ -56,6 +57,23 @@ LABELS = {
     "pnbd": "Pareto/NBD",
     "regression": "RFM + rhythm regression",
     "own_rate": "baseline: own average rate",
+}
+# The same labels for readers (the stored table keeps the English ones for logs and JSON).
+_LABELS_TRANSLATED = {
+    "bgnbd": "BG/NBD",
+    "mbgnbd": "MBG/NBD",
+    "pnbd": "Pareto/NBD",
+    "regression": _("RFM + rhythm regression"),
+    "own_rate": _("baseline: own average rate"),
+}
+_WHY = {
+    "none": _("no candidate could be fitted"),
+    "lowest": _("lowest RMSE (%(rmse)s) with the best ROC AUC among the models within 1%%"),
+    "tie": _(
+        "tied on RMSE (within 1%%) and ROC AUC (within 0.01): %(names)s; chosen by the highest "
+        "log-likelihood of the parametric ones, then the order MBG/NBD, Pareto/NBD, BG/NBD"
+    ),
+    "regression": _("lowest RMSE (%(rmse)s); no parametric model within 1%%"),
 }
 MIN_HOLDOUT_DAYS = 28
 FULL_HOLDOUT_DAYS = 365
@@ -125,7 +143,7 @@ class BacktestResult:
     actual_total: float
     rows: list[dict[str, object]]  # one per candidate and baseline
     winner: str | None
-    why: str
+    why: dict[str, object]
     bias_factor: float
     fits: dict[str, FitResult] = field(default_factory=dict)
     seconds: float = 0.0
@@ -168,11 +186,14 @@ def _number(value: object) -> float:
     return float(value) if isinstance(value, int | float) else float("nan")
 
 
-def select(rows: list[dict[str, object]], fits: dict[str, FitResult]) -> tuple[str | None, str]:
-    """Apply the documented rule; returns (winner, a one-line reason in English)."""
+def select(
+    rows: list[dict[str, object]], fits: dict[str, FitResult]
+) -> tuple[str | None, dict[str, object]]:
+    """Apply the documented rule; returns (winner, the reason as a code with numbers, rendered
+    by `why_text`)."""
     eligible = [r for r in rows if r.get("selectable") and r["rmse"] is not None]
     if not eligible:
-        return None, "no candidate could be fitted"
+        return None, {"code": "none"}
     best_rmse = min(_number(r["rmse"]) for r in eligible)
     tied = [r for r in eligible if _number(r["rmse"]) <= best_rmse * (1 + RMSE_TIE)]
     aucs = [_number(r["auc"]) for r in tied if np.isfinite(_number(r["auc"]))]
@@ -184,7 +205,6 @@ def select(rows: list[dict[str, object]], fits: dict[str, FitResult]) -> tuple[s
             if not np.isfinite(_number(r["auc"])) or _number(r["auc"]) >= best_auc - AUC_SLACK
         ]
     parametric = [r for r in tied if r["model"] in PARAMETRIC]
-    names = ", ".join(str(r["label"]) for r in tied)
     if parametric:
         best_ll = max(fits[str(r["model"])].log_likelihood for r in parametric)
         close = [
@@ -192,16 +212,19 @@ def select(rows: list[dict[str, object]], fits: dict[str, FitResult]) -> tuple[s
         ]
         chosen = min(close, key=lambda r: PREFERENCE.index(str(r["model"])))
         if len(tied) == 1:
-            why = f"lowest RMSE ({chosen['rmse']}) with the best AUC among those within 1 %"
-        else:
-            ll = fits[str(chosen["model"])].log_likelihood
-            why = (
-                f"tied on RMSE (within {RMSE_TIE:.0%}) and AUC (within {AUC_SLACK}): {names}; "
-                f"highest log-likelihood of the parametric ones ({ll:.1f})"
-            )
-        return str(chosen["model"]), why
+            return str(chosen["model"]), {"code": "lowest", "rmse": chosen["rmse"]}
+        return str(chosen["model"]), {"code": "tie", "models": [str(r["model"]) for r in tied]}
     chosen = tied[0]
-    return str(chosen["model"]), f"lowest RMSE ({chosen['rmse']}), no parametric model within 1 %"
+    return str(chosen["model"]), {"code": "regression", "rmse": chosen["rmse"]}
+
+
+def why_text(why: object) -> str:
+    """The stored reason for the choice as a sentence in the active language."""
+    if not isinstance(why, dict) or why.get("code") not in _WHY:
+        return str(why or "")
+    models = why.get("models") or []
+    names = ", ".join(str(_LABELS_TRANSLATED.get(m, m)) for m in models)
+    return str(_WHY[why["code"]]) % {"rmse": why.get("rmse"), "names": names}
 
 
 def backtest_run(
@@ -315,3 +338,40 @@ def frames_from_transactions(
     after = days[days["date"] > split].groupby("customer_id")["date"].count()
     calibration["actual_orders"] = after.reindex(calibration.index).fillna(0).astype(np.float64)
     return summary, calibration
+
+
+TABLE_HEADER = (
+    _("model"),
+    _("predicted total"),
+    _("total error %"),
+    "RMSE",
+    "MAE",
+    "ROC AUC",
+    "",
+)
+
+
+def table_rows(stored: dict[str, object] | None) -> list[tuple[str, ...]]:
+    """The stored backtest (`Prediction.as_dict()["backtest"]`) as rows of display strings,
+    for the Run admin page and `prediction_report`; the winner is marked "← chosen"."""
+    if not stored:
+        return []
+
+    def cell(value: object, spec: str) -> str:
+        return format(value, spec) if isinstance(value, int | float) else "–"
+
+    winner = stored.get("winner")
+    rows = stored.get("rows") or []
+    chosen = str(_("← chosen"))
+    return [
+        (
+            str(_LABELS_TRANSLATED.get(str(row.get("model")), row.get("label", ""))),
+            cell(row.get("predicted_total"), ",.1f"),
+            cell(row.get("total_error_pct"), "+.1f"),
+            cell(row.get("rmse"), ".4f"),
+            cell(row.get("mae"), ".4f"),
+            cell(row.get("auc"), ".3f"),
+            chosen if row.get("model") == winner else "",
+        )
+        for row in rows  # type: ignore[attr-defined]
+    ]

@@ -36,7 +36,7 @@ from .fitting import (
     group_identical_rows,
 )
 from .formulas import Array, gamma_gamma_expected_value
-from .regression import fit_regression
+from .regression import RegressionModel, fit_regression
 
 HORIZON_DAYS = 365.0
 COLUMNS = ("frequency", "recency", "T", "monetary_value")
@@ -137,6 +137,7 @@ class Prediction:
     backtest: BacktestResult | None = None
     bias_factor: float = 1.0  # applied to expected orders and revenue
     alive_method: str = ""  # the parametric model behind p_alive when the regression wins
+    regression: RegressionModel | None = None  # when it won; not stored (the backtest is)
 
     def as_dict(self) -> dict[str, object]:
         """JSON-serialisable summary to store with a segmentation run."""
@@ -299,6 +300,7 @@ def predict_customer_value(
             notices.append(Notice("no_dropout"))
 
     alive = orders = buy = np.empty(0)
+    regression: RegressionModel | None = None
     if count_fit is not None and count_fit.converged:
         alive, orders, buy = _count_scores(count_fit, x, t_x, big_t)
         if count_method == "regression" and result is not None and backtest is not None:
@@ -383,4 +385,5 @@ def predict_customer_value(
         backtest=result,
         bias_factor=bias,
         alive_method=alive_method if count_method == "regression" else "",
+        regression=regression if count_method == "regression" else None,
     )

@@ -17,6 +17,7 @@ from segmentation.prediction.backtest import (
     frames_from_transactions,
     holdout_days_for,
     select,
+    why_text,
 )
 from segmentation.prediction.fitting import FitResult
 from segmentation.prediction.regression import features, fit_glm
@@ -139,7 +140,9 @@ def test_selection_rule_never_picks_a_baseline_or_a_failed_fit():
     rows = _rows(bgnbd=(2.0, 0.8))
     rows[0]["selectable"] = False
     rows.append({"model": "own_rate", "label": "", "rmse": 0.1, "auc": 0.9, "selectable": False})
-    assert select(rows, _fits(bgnbd=-1)) == (None, "no candidate could be fitted")
+    winner, why = select(rows, _fits(bgnbd=-1))
+    assert winner is None
+    assert why_text(why) == "no candidate could be fitted"
 
 
 def test_bias_correction_is_the_backtest_ratio_clipped_and_applied_to_the_total():

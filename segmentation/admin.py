@@ -350,9 +350,7 @@ class RunAdmin(admin.ModelAdmin):
             n=stored.get("n_customers"),
             why=why_text(stored.get("why")),
         )
-        return format_html(
-            "<table><caption>{}</caption><tr>{}</tr>{}</table>", caption, head, body
-        )
+        return format_html("<table><caption>{}</caption><tr>{}</tr>{}</table>", caption, head, body)
 
     def get_urls(self):
         return [

@@ -86,6 +86,9 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.utils import translation
+
+    translation.activate("en")
     from segmentation.prediction.backtest import table_rows, why_text
     from segmentation.prediction.evaluation import evaluate_selection
 

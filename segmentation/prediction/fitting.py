@@ -116,7 +116,9 @@ def _maximise(
 
     def objective(log_params: Array) -> tuple[float, Array]:
         params = np.exp(log_params)
-        values, grad = log_likelihood(tuple(params))
+        # Far from the optimum terms can overflow (inf − inf); the check below steps back.
+        with np.errstate(all="ignore"):
+            values, grad = log_likelihood(tuple(params))
         value = -float(np.dot(weights, values)) / total
         if not np.isfinite(value):
             # Let the optimiser step back from a region where the terms overflow.

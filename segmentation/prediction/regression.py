@@ -7,8 +7,8 @@ fading, and their own rate predicts next year almost exactly. No Poisson model c
 a regression that sees the silence *relative to the customer's own rhythm* can.
 
 Features of one customer at a date, from (x, t_x, T) only (the nightly summary has nothing else):
-log(1+x), silence log(1+T−t_x), log(1+T) (so the own rate log((x+1)/(T+1)) too), no-repeat
-flag, and the
+log(1+x), silence log(1+T−t_x), log(T+30) (so a damped own rate log((x+1)/(T+30)) too),
+no-repeat flag, and the
 rhythm ratio silence / mean gap (t_x/x) with hinges at 1, 2 and 4 gaps, so "one gap overdue"
 and "four gaps overdue" get their own slopes. Expected orders: Poisson regression (log link);
 p_buy: logistic regression; both fitted by Newton's method (numpy, a few hundred ms at 200,000
@@ -33,6 +33,7 @@ from .formulas import Array
 MAX_TRAIN = 200_000  # customers; coefficients of 10 features are stable long before that
 _RIDGE = 1e-5  # per customer, on standardised features: only keeps Newton steps finite
 _HINGES = (1.0, 2.0, 4.0)
+NEWCOMER_DAYS = 30.0
 
 
 def features(x: Array, t_x: Array, big_t: Array) -> Array:
@@ -46,7 +47,10 @@ def features(x: Array, t_x: Array, big_t: Array) -> Array:
         # so the model has it without a collinear column of its own)
         np.log1p(x),
         np.log1p(silence),
-        np.log1p(big_t),
+        # +30 days, not +1: with +1 a customer who bought for the first time yesterday has an
+        # "own rate" of one order a day, and the log-linear model, trained on few such
+        # newcomers, predicted 19-69 orders for them (demo data, 2024 split).
+        np.log(big_t + NEWCOMER_DAYS),
         (~repeat).astype(np.float64),
         np.log1p(ratio),
         *(np.maximum(ratio - h, 0.0) ** 0.5 for h in _HINGES),
@@ -62,8 +66,14 @@ class LinearFit:
     link: str  # "log" (Poisson) or "logit"
     iterations: int
     converged: bool
+    low: Array  # per-feature range seen in training: predictions never extrapolate past it
+    high: Array
 
     def predict(self, design: Array) -> Array:
+        # Today's customers are a year older than the training ones; a log-linear model
+        # extrapolated past its data can explode (measured: ×7 the actual total on the demo),
+        # so each feature is held inside the range it was fitted on.
+        design = np.clip(design, self.low, self.high)
         z = _standardise(design, self.mean, self.scale) @ self.coef
         if self.link == "log":
             return np.asarray(np.exp(np.minimum(z, 30.0)), dtype=np.float64)
@@ -91,8 +101,19 @@ def fit_glm(design: Array, target: Array, *, link: str, max_iter: int = 50) -> L
     else:
         p0 = min(max(float(target.mean()), 1e-6), 1 - 1e-6)
         coef[0] = np.log(p0 / (1 - p0))
+
+    def objective(c: Array) -> float:
+        """Penalised negative log-likelihood (constants dropped)."""
+        eta = np.clip(z @ c, -30.0, 30.0)
+        if link == "log":
+            nll = float(np.sum(np.exp(eta) - target * eta))
+        else:
+            nll = float(np.sum(np.logaddexp(0.0, eta) - target * eta))
+        return nll + 0.5 * float(c @ penalty @ c)
+
     converged = False
     iteration = 0
+    current = objective(coef)
     for iteration in range(1, max_iter + 1):  # noqa: B007 — the count is reported
         eta = np.clip(z @ coef, -30.0, 30.0)
         if link == "log":
@@ -102,13 +123,26 @@ def fit_glm(design: Array, target: Array, *, link: str, max_iter: int = 50) -> L
             mu = 1.0 / (1.0 + np.exp(-eta))
             weight = mu * (1.0 - mu)
         gradient = z.T @ (target - mu) - penalty @ coef
-        hessian = (z * weight[:, None]).T @ z + penalty
+        hessian = (z * weight[:, None]).T @ z + penalty + 1e-9 * np.eye(k)
         step = np.linalg.solve(hessian, gradient)
-        coef = coef + step
-        if float(np.max(np.abs(step))) < 1e-7:
+        # Damped Newton: halve the step until the objective does not get worse (a full step
+        # can overshoot far from the optimum, e.g. with nearly separable buyers).
+        size = 1.0
+        while size > 1e-6:
+            trial = coef + size * step
+            value = objective(trial)
+            if np.isfinite(value) and value <= current + 1e-12 * abs(current):
+                break
+            size /= 2.0
+        else:
+            break
+        coef, current = trial, value
+        if float(np.max(np.abs(size * step))) < 1e-7:
             converged = True
             break
-    return LinearFit(coef, mean, scale, link, iteration, converged)
+    return LinearFit(
+        coef, mean, scale, link, iteration, converged, design.min(axis=0), design.max(axis=0)
+    )
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,7 @@ def test_the_backtest_picks_the_model_the_data_were_drawn_from(truth):
 
 def test_the_regression_recovers_its_coefficients():
     rng = np.random.default_rng(5)
-    n = 50_000
+    n = 200_000
     x = rng.poisson(3, n).astype(float)
     big_t = rng.integers(30, 1000, n).astype(float)
     t_x = np.where(x > 0, np.floor(big_t * rng.random(n)), 0.0)
@@ -97,7 +97,7 @@ def test_the_regression_recovers_its_coefficients():
     fit = fit_glm(design, y, link="log")
     assert fit.converged
     # every coefficient within 0.05; the fitted means within 6 % of the true ones (sampling
-    # error of 50,000 draws), 1.5 % on average
+    # error of 200,000 draws; the three rhythm hinges are strongly correlated), 1.5 % on average
     np.testing.assert_allclose(fit.coef, true, atol=0.05)
     truth = np.exp(standard @ true)
     np.testing.assert_allclose(fit.predict(design), truth, rtol=0.06)

@@ -187,20 +187,21 @@ def test_export_data_customers_has_the_three_prediction_columns(shop, tmp_path):
     call_command("export_data", "customers", "--out", str(out))
     rows = {r["code"]: r for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")))}
     header = next(iter(rows.values())).keys()
-    assert [
-        h for h in header if h in {"p_alive", "expected_orders_365d", "expected_revenue_365d"}
-    ] == [
+    wanted = {"p_alive", "expected_orders_365d", "expected_revenue_365d", "p_buy_365d"}
+    assert [h for h in header if h in wanted] == [
         "p_alive",
         "expected_orders_365d",
         "expected_revenue_365d",
+        "p_buy_365d",
     ]
     regular = rows[shop["regular"].external_code]
     stored = _row(run, shop["regular"])
     assert float(regular["p_alive"]) == pytest.approx(stored.p_alive)
     assert float(regular["expected_orders_365d"]) == pytest.approx(stored.expected_orders_365d)
     assert float(regular["expected_revenue_365d"]) == pytest.approx(stored.expected_revenue_365d)
+    assert float(regular["p_buy_365d"]) == pytest.approx(stored.p_buy_365d)
     prospect = rows[shop["prospect"].external_code]
-    assert prospect["p_alive"] == prospect["expected_orders_365d"] == ""
+    assert prospect["p_alive"] == prospect["expected_orders_365d"] == prospect["p_buy_365d"] == ""
 
 
 def test_customer_panel_shows_the_prediction_and_its_reason_in_both_languages(shop, rep_alice):
@@ -213,6 +214,7 @@ def test_customer_panel_shows_the_prediction_and_its_reason_in_both_languages(sh
     run = segmentation_run(as_of=AS_OF)
     stored = _row(run, shop["regular"])
     pct = round(100 * stored.p_alive)
+    buy = round(100 * stored.p_buy_365d)
     for language, history, outlook in (
         ("en", "bought 8 times, every ~30 days; last 3 days ago", f"{pct}% likely still active"),
         ("zh-hans", "购买 8 次，约每 30 天一次；最近一次在 3 天前", f"{pct}%"),
@@ -220,6 +222,11 @@ def test_customer_panel_shows_the_prediction_and_its_reason_in_both_languages(sh
         with translation.override(language):
             view = customer_classes_get(customer_id=shop["regular"].pk)["prediction"]
         assert view["p_alive_pct"] == pct
+        assert view["p_buy_pct"] == buy
+        chance = (
+            f"{buy}% chance of an order within 365 days" if language == "en" else "365 天内下单"
+        )
+        assert chance in view["reason"], view["reason"]
         assert view["expected_orders"] == pytest.approx(stored.expected_orders_365d)
         assert history in view["reason"], view["reason"]
         assert outlook in view["reason"]
@@ -230,6 +237,8 @@ def test_customer_panel_shows_the_prediction_and_its_reason_in_both_languages(sh
         html = template.render(Context({"customer": shop["regular"], "request": request}))
     assert "价值预测" in html
     assert f"{pct}%" in html
+    assert "365 天内下单的可能性" in html
+    assert f"{buy}%" in html
     with translation.override("en"):
         html = template.render(Context({"customer": shop["prospect"], "request": request}))
     assert "seg-classes" in html
@@ -258,6 +267,14 @@ def test_run_admin_shows_the_fit(shop, admin_ada, client):
     response = client.get(reverse("admin:segmentation_run_change", args=[run.pk]))
     body = response.content.decode()
     assert response.status_code == 200
-    assert "mbgnbd" in body
+    assert run.prediction["count_method"] in body
     assert "alpha" in body
     assert str(run.prediction["n_customers"]) in body
+    # the backtest table, read-only, in the admin's language (zh-hans by default here)
+    backtest = run.prediction["backtest"]
+    for label in ("BG/NBD", "MBG/NBD", "Pareto/NBD"):
+        assert f"<td>{label}</td>" in body
+    assert body.count("<tr><td>") == len(backtest["rows"])
+    winner_row = next(r for r in backtest["rows"] if r["model"] == backtest["winner"])
+    assert f"{winner_row['rmse']:.4f}" in body
+    assert body.count("← ") == 1

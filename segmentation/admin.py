@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +36,7 @@ from .models import (
 from .pipeline.claim import RunInProgress, RunRefused
 from .pipeline.executors import run_start
 from .pipeline.preview import DONE, FAILED, preview_progress, ruleset_preview_start
+from .prediction.backtest import TABLE_HEADER, table_rows, why_text
 from .selectors import class_views
 from .services import (
     class_pin_errors,
@@ -247,6 +248,7 @@ class RunAdmin(admin.ModelAdmin):
         "counts_table",
         "timings",
         "prediction",
+        "backtest_table",
         "cut_points",
         "error",
         "triggered_by",
@@ -287,6 +289,22 @@ class RunAdmin(admin.ModelAdmin):
             for spec in dimension_specs(run=obj)
         ]
         return format_html_join("", "<div><strong>{}</strong> — {}</div>", rows)
+
+    @admin.display(description=_("prediction backtest"))
+    def backtest_table(self, obj: Run):
+        stored = (obj.prediction or {}).get("backtest")
+        if not stored:
+            return gettext("no backtest in this run")
+        head = format_html_join("", "<th>{}</th>", ((h,) for h in TABLE_HEADER))
+        body = format_html_join(
+            "", "<tr>" + "<td>{}</td>" * len(TABLE_HEADER) + "</tr>", table_rows(stored)
+        )
+        caption = gettext("held out the last {days} days, {n} customers; {why}").format(
+            days=stored.get("holdout_days"),
+            n=stored.get("n_customers"),
+            why=why_text(stored.get("why")),
+        )
+        return format_html("<table><caption>{}</caption><tr>{}</tr>{}</table>", caption, head, body)
 
     def get_urls(self):
         return [

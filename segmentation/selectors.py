@@ -49,10 +49,11 @@ EXPORT_METRICS = (
     "spend_trend_pct",
     "net_value",
     "potential_score",
-    # Predicted value (issue 10): exactly these three names.
+    # Predicted value (issue 10): exactly these names; p_buy_365d from issue 21.
     "p_alive",
     "expected_orders_365d",
     "expected_revenue_365d",
+    "p_buy_365d",
 )
 
 
@@ -170,6 +171,7 @@ def _prediction_view(run: Run | None, row: dict[str, Any] | None) -> dict[str, A
     if not row.get("purchase_days") or row.get("tenure_days") is None:
         return None
     alive = row["p_alive"]
+    buy = row.get("p_buy_365d")
     tenure = float(row["tenure_days"])
     reason = reason_build(
         frequency=float(row["purchase_days"] - 1),
@@ -177,6 +179,7 @@ def _prediction_view(run: Run | None, row: dict[str, Any] | None) -> dict[str, A
         tenure=tenure,
         p_alive=float("nan") if alive is None else float(alive),
         expected_orders=float(row["expected_orders_365d"]),
+        p_buy=float("nan") if buy is None else float(buy),
     )
     fit = run.prediction or {}
     notices = [
@@ -186,6 +189,7 @@ def _prediction_view(run: Run | None, row: dict[str, Any] | None) -> dict[str, A
     ]
     return {
         "p_alive_pct": None if alive is None else round(100 * alive),
+        "p_buy_pct": None if buy is None else round(100 * buy),
         "expected_orders": row["expected_orders_365d"],
         "expected_revenue": row["expected_revenue_365d"],
         "reason": reason_render(reason),

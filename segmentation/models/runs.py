@@ -213,6 +213,7 @@ class CustomerClasses(models.Model):
     p_alive = _metric(_("probability still active"))
     expected_orders_365d = _metric(_("expected orders in the next 365 days"))
     expected_revenue_365d = _metric(_("expected revenue in the next 365 days"))
+    p_buy_365d = _metric(_("probability of an order in the next 365 days"))
 
     class Meta:
         verbose_name = _("customer classes")
@@ -314,6 +315,7 @@ METRIC_FIELDS: tuple[str, ...] = (
     "p_alive",
     "expected_orders_365d",
     "expected_revenue_365d",
+    "p_buy_365d",
 )
 WHY_FIELDS: tuple[str, ...] = tuple(f"{d}_why" for d in DIMENSIONS)
 

@@ -30,6 +30,7 @@ from django.db import transaction
 from segmentation.classifiers import CUT_COLUMNS, cut_points_compute
 from segmentation.metrics import Partition, duplicates_map, metrics_for_range, partitions_plan
 from segmentation.prediction import OUTPUT_COLUMNS, predict_customer_value
+from segmentation.prediction.history import backtest_for_run
 from segmentation.prediction.inputs import INPUT_COLUMNS, summary_from_metrics
 from segmentation.rules import Rules
 from segmentation.staging import frame_pack, frame_unpack
@@ -199,14 +200,14 @@ def cut_points(job: Job) -> list[int]:
     job.phase("prediction")
     job.cut_points_done(cuts)
     clock = time.perf_counter()
-    scores, fit = _prediction_compute(frames)
+    scores, fit = _prediction_compute(frames, as_of=job.as_of)
     del frames
     indexes = job.scores_store(scores)
     job.prediction_done(fit, seconds=round(time.perf_counter() - clock, 2))
     return indexes
 
 
-def _prediction_compute(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, dict]:
+def _prediction_compute(frames: list[pd.DataFrame], *, as_of: dt.date) -> tuple[pd.DataFrame, dict]:
     """One fit on every customer's purchase summary (only the few input columns are
     concatenated, like the cut frame), then scores per customer: OUTPUT_COLUMNS indexed by
     customer id, customers without a purchase absent (→ NULL). Degenerate data never fails
@@ -215,7 +216,9 @@ def _prediction_compute(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, dict]
     inputs = pd.concat(parts) if parts else pd.DataFrame(columns=list(INPUT_COLUMNS))
     summary = summary_from_metrics(inputs)
     del inputs
-    prediction = predict_customer_value(summary=summary)
+    # The backtest that picks the model reads its own split of the history (prediction docs).
+    backtest = backtest_for_run(as_of=as_of, summary=summary)
+    prediction = predict_customer_value(summary=summary, backtest=backtest)
     return prediction.scores[list(OUTPUT_COLUMNS)], prediction.as_dict()
 
 

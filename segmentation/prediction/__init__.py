@@ -1,13 +1,19 @@
-"""Predicted customer value: probability still active, expected orders and revenue in 365 days.
+"""Predicted customer value: probability still active, chance of an order, expected orders and
+revenue in 365 days.
 
-Models (published, closed-form likelihoods, fitted by maximum likelihood with scipy):
-* counts — MBG/NBD (Batislam et al. 2007) by default; BG/NBD (Fader, Hardie & Lee 2005) is
-  available and reported next to it. BG/NBD gives p_alive = 1 to every customer without a repeat
-  purchase, so its p_alive ranks "buys again in the next 365 days" badly: ROC AUC 0.42-0.60 on
-  simulated data and 0.30-0.49 on the demo database, where plain recency reaches 0.76-0.80 and
-  0.90-0.94. MBG/NBD's p_alive ranks at least as well as recency (0.77-0.79 simulated,
-  0.91-0.95 demo) and its expected orders are as accurate. Figures in docs/prediction.md.
-* spend — Gamma-Gamma (Fader, Hardie & Lee 2005, "RFM and CLV") on the mean repeat-order value.
+Models (published closed-form likelihoods fitted by maximum likelihood with scipy, plus one
+regression), chosen per business by a backtest on its own history (issue 21, `backtest.py`):
+* BG/NBD (Fader, Hardie & Lee 2005), MBG/NBD (Batislam et al. 2007), Pareto/NBD (Schmittlein et
+  al. 1987; `pareto.py`, 2F1 evaluated after Euler's transformation, in logs), and a Poisson /
+  logistic regression on RFM and rhythm features trained on a time split (`regression.py`) for
+  customers who buy regularly;
+* the latest part of the history is held out, every candidate fitted before it and scored on
+  it (total error, RMSE, MAE, ROC AUC); the documented rule picks one, which is refitted on all
+  history and its total corrected by the backtest's bias;
+* spend — Gamma-Gamma (Fader, Hardie & Lee 2005, "RFM and CLV") where its premise holds (order
+  value independent of frequency), each customer's own mean otherwise.
+Issue 10's measurements (why MBG/NBD is the default without a backtest) are in
+docs/prediction.md.
 
 Why our own scipy implementation rather than a library (measured on this machine, Python 3.11,
 pandas 3, numpy 2): lifetimes 0.11.3 is archived and 12 of its own tests fail on pandas 3; btyd
@@ -19,7 +25,8 @@ formulas agree with lifetimes' to 5 significant digits and ~1e-13 respectively. 
 tested, not trusted: published CDNOW values, numerical integration, parameter recovery.
 
 Public API (pure: no ORM, no settings, no clock; time in days):
-    predict_customer_value(summary=frame) → Prediction(scores, fits, notices, …)
+    predict_customer_value(summary=frame[, backtest=frame]) → Prediction(scores, fits, backtest,
+        notices, …); history.backtest_for_run(as_of=…, summary=…) builds the backtest frame
     reason_build / reasons_build / reason_render — the plain-language reason
 ORM access lives only in `history.py`; the report card in `evaluation.py`.
 """

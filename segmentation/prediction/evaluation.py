@@ -19,24 +19,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
+from .backtest import roc_auc
 from .predict import HORIZON_DAYS, Prediction, predict_customer_value
 
 MODELS = ("bgnbd", "mbgnbd")
 FREQUENCY_BUCKETS = [(0, 0), (1, 1), (2, 2), (3, 3), (4, 5), (6, 9), (10, None)]
-
-
-def roc_auc(score: np.ndarray, positive: np.ndarray) -> float:
-    """Area under the ROC curve via the Mann-Whitney rank statistic (ties count half).
-    NaN when only one class is present."""
-    positive = positive.astype(bool)
-    n_pos = int(positive.sum())
-    n_neg = len(positive) - n_pos
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    ranks = rankdata(score)
-    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def _bucket_label(low: int, high: int | None) -> str:
@@ -200,3 +188,70 @@ def chart_write(report: EvaluationReport, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+SELECTION_COLUMNS = ("total_error_pct", "rmse", "mae", "auc")
+
+
+def evaluate_selection(
+    *,
+    summary: pd.DataFrame,
+    backtest: pd.DataFrame | None,
+    actual: np.ndarray,
+    horizon: float,
+    maxiter: int = 500,
+) -> tuple[pd.DataFrame, Prediction]:
+    """The whole procedure judged on a future it never saw.
+
+    `summary` and `backtest` hold only data up to a date D (the backtest splits *inside* it);
+    `actual` is each summary row's purchase days in the `horizon` days after D. Rows: the
+    selected model as the nightly run would use it (bias-corrected), the same without the
+    correction, plain BG/NBD fitted on all data up to D, and each customer's own average rate.
+    Columns: total error %, RMSE, MAE, ROC AUC of "buys again" (models rank by their p_buy over
+    the horizon, the own rate by itself)."""
+    from .backtest import count_predict
+
+    prediction = predict_customer_value(summary=summary, backtest=backtest, maxiter=maxiter)
+    x = summary["frequency"].to_numpy(dtype=np.float64)
+    t_x = summary["recency"].to_numpy(dtype=np.float64)
+    big_t = summary["T"].to_numpy(dtype=np.float64)
+    candidates: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    method = prediction.count_method
+    if prediction.regression is not None:
+        orders, p_buy = prediction.regression.predict(x, t_x, big_t, horizon)
+    elif prediction.count_fit is not None and prediction.count_fit.converged:
+        _alive, orders, p_buy = count_predict(prediction.count_fit, horizon, x, t_x, big_t)
+    else:
+        rate = float(x.sum() / max(big_t.sum(), 1e-9))
+        orders = np.full(len(x), rate * horizon)
+        p_buy = np.full(len(x), -np.expm1(-rate * horizon))
+    candidates[f"selected: {method} (bias-corrected ×{prediction.bias_factor:.3f})"] = (
+        orders * prediction.bias_factor,
+        p_buy,
+    )
+    candidates[f"selected: {method}, uncorrected"] = (orders, p_buy)
+    plain = predict_customer_value(summary=summary, model="bgnbd", maxiter=maxiter)
+    if plain.count_fit is not None and plain.count_fit.converged:
+        _alive, bg_orders, bg_buy = count_predict(plain.count_fit, horizon, x, t_x, big_t)
+        candidates["plain BG/NBD"] = (bg_orders, bg_buy)
+    own = np.divide(x, big_t, out=np.zeros(len(x)), where=big_t > 0)
+    candidates["baseline: own average rate"] = (own * horizon, own)
+    actual_total = float(actual.sum())
+    rows = []
+    for name, (predicted, ranking) in candidates.items():
+        error = predicted - actual
+        rows.append(
+            {
+                "method": name,
+                "predicted_total": float(predicted.sum()),
+                "total_error_pct": 100.0 * (float(predicted.sum()) - actual_total) / actual_total
+                if actual_total
+                else float("nan"),
+                "rmse": float(np.sqrt(np.mean(error**2))),
+                "mae": float(np.mean(np.abs(error))),
+                "auc": roc_auc(ranking, actual > 0),
+            }
+        )
+    table = pd.DataFrame(rows).set_index("method")
+    table.attrs["actual_total"] = actual_total
+    return table, prediction

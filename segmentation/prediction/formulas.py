@@ -195,3 +195,24 @@ def gamma_gamma_expected_value(params: tuple[float, float, float], x: Array, m: 
     population_mean = p * gamma / (q - 1.0)
     own = np.where(x > 0, m, 0.0)
     return np.asarray((1.0 - weight_own) * population_mean + weight_own * own, dtype=np.float64)
+
+
+def conditional_p_buy(
+    params: tuple[float, float, float, float],
+    t: float,
+    x: Array,
+    t_x: Array,
+    big_t: Array,
+    *,
+    model: str,
+) -> Array:
+    """P(at least one purchase in (T, T+t] | x, t_x, T) for BG/NBD and MBG/NBD.
+
+    In both models a customer drops out only right *after* a purchase (MBG/NBD also right after
+    the first one, which is already in the past), so an active customer's next purchase cannot
+    be pre-empted by drop-out: no purchase in (T, T+t] means no Poisson event, whose
+    probability under the alive-posterior gamma(r+x, alpha+T) is ((alpha+T)/(alpha+T+t))^(r+x).
+    Hence P = p_alive · (1 − ((alpha+T)/(alpha+T+t))^(r+x)), exact and closed-form."""
+    r, alpha, _a, _b = params
+    some = -np.expm1((r + x) * np.log((alpha + big_t) / (alpha + big_t + t)))
+    return np.asarray(p_alive(params, x, t_x, big_t, model=model) * some, dtype=np.float64)

@@ -22,13 +22,20 @@ class PredictionReason:
     last_days_ago: int  # days from the last purchase to the run date
     p_alive_pct: int | None  # None when the model could not be fitted
     expected_orders: float
+    p_buy_pct: int | None = None  # chance of ≥ 1 order in 365 days; None when not known
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
 def reason_build(
-    *, frequency: float, recency: float, tenure: float, p_alive: float, expected_orders: float
+    *,
+    frequency: float,
+    recency: float,
+    tenure: float,
+    p_alive: float,
+    expected_orders: float,
+    p_buy: float = float("nan"),
 ) -> PredictionReason:
     x = int(frequency)
     return PredictionReason(
@@ -37,6 +44,7 @@ def reason_build(
         last_days_ago=round(tenure - recency),
         p_alive_pct=None if math.isnan(p_alive) else round(100 * p_alive),
         expected_orders=round(float(expected_orders), 2),
+        p_buy_pct=None if math.isnan(p_buy) else round(100 * p_buy),
     )
 
 
@@ -48,11 +56,23 @@ def reasons_build(*, summary: pd.DataFrame, scores: pd.DataFrame) -> pd.Series:
         summary["T"].to_numpy(dtype=np.float64),
         scores["p_alive"].to_numpy(dtype=np.float64),
         scores["expected_orders_365d"].to_numpy(dtype=np.float64),
+        (
+            scores["p_buy_365d"].to_numpy(dtype=np.float64)
+            if "p_buy_365d" in scores
+            else np.full(len(scores), np.nan)
+        ),
         strict=True,
     )
     reasons = [
-        reason_build(frequency=x, recency=t_x, tenure=t, p_alive=alive, expected_orders=orders)
-        for x, t_x, t, alive, orders in columns
+        reason_build(
+            frequency=x,
+            recency=t_x,
+            tenure=t,
+            p_alive=alive,
+            expected_orders=orders,
+            p_buy=buy,
+        )
+        for x, t_x, t, alive, orders, buy in columns
     ]
     return pd.Series(reasons, index=summary.index, dtype=object)
 
@@ -77,4 +97,9 @@ def reason_render(reason: PredictionReason) -> str:
         }
     else:
         outlook = gettext("%(pct)d%% likely still active") % {"pct": reason.p_alive_pct}
+    if reason.p_buy_pct is not None:
+        outlook = gettext("%(outlook)s, %(pct)d%% chance of an order within 365 days") % {
+            "outlook": outlook,
+            "pct": reason.p_buy_pct,
+        }
     return gettext("%(history)s → %(outlook)s") % {"history": history, "outlook": outlook}

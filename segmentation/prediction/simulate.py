@@ -62,3 +62,78 @@ def simulate_customers(
         }
     )
     return SimulatedCustomers(summary=summary, future_orders=future, alive_at_t=alive)
+
+
+def simulate_pareto_nbd(
+    *,
+    n: int,
+    params: tuple[float, float, float, float],
+    big_t: np.ndarray | float,
+    horizon: float = 365.0,
+    seed: int = 0,
+) -> SimulatedCustomers:
+    """Pareto/NBD's story: λ ~ gamma(r, rate alpha), lifetime τ ~ exponential(μ) with
+    μ ~ gamma(s, rate beta); purchases Poisson(λ) while alive (τ may fall before T)."""
+    r, alpha, s, beta = params
+    rng = np.random.default_rng(seed)
+    tenure = np.broadcast_to(np.asarray(big_t, dtype=np.float64), (n,)).copy()
+    lam = rng.gamma(shape=r, scale=1.0 / alpha, size=n)
+    mu = rng.gamma(shape=s, scale=1.0 / beta, size=n)
+    life = rng.exponential(1.0 / np.maximum(mu, 1e-300))
+    active = np.minimum(life, tenure)
+    x = rng.poisson(lam * active)
+    t_x = np.zeros(n)
+    has = x > 0
+    # the last of x uniform times on (0, active]
+    t_x[has] = active[has] * rng.beta(x[has], 1.0)
+    future = rng.poisson(lam * np.clip(np.minimum(life, tenure + horizon) - tenure, 0.0, None))
+    summary = pd.DataFrame(
+        {"frequency": x.astype(np.float64), "recency": t_x, "T": tenure, "monetary_value": 0.0}
+    )
+    return SimulatedCustomers(summary=summary, future_orders=future, alive_at_t=life > tenure)
+
+
+def simulate_regular(
+    *,
+    n: int,
+    rate: tuple[float, float],
+    k: int,
+    lifetime: tuple[float, float],
+    big_t: np.ndarray | float,
+    horizon: float = 365.0,
+    seed: int = 0,
+) -> SimulatedCustomers:
+    """Regular buyers: gaps between purchases are Erlang-k (gamma with shape k, mean 1/λ, so
+    the coefficient of variation is 1/√k; k = 1 is Poisson), λ ~ gamma(rate = (shape, rate)),
+    lifetime exponential(μ), μ ~ gamma(lifetime = (shape, rate)). The first purchase is at 0.
+    Events are drawn in blocks of columns (vectorised over customers)."""
+    r, alpha = rate
+    s, beta = lifetime
+    rng = np.random.default_rng(seed)
+    tenure = np.broadcast_to(np.asarray(big_t, dtype=np.float64), (n,)).copy()
+    lam = rng.gamma(shape=r, scale=1.0 / alpha, size=n)
+    mu = rng.gamma(shape=s, scale=1.0 / beta, size=n)
+    life = rng.exponential(1.0 / np.maximum(mu, 1e-300))
+    end = np.minimum(life, tenure + horizon)
+    clock = np.zeros(n)
+    x = np.zeros(n)
+    t_x = np.zeros(n)
+    future = np.zeros(n, dtype=np.int64)
+    open_ = clock < end
+    while open_.any():
+        gaps = rng.gamma(
+            shape=k, scale=1.0 / (k * np.maximum(lam[open_], 1e-12)), size=(50, int(open_.sum()))
+        )
+        times = clock[open_] + np.cumsum(gaps, axis=0)
+        ends = end[open_][None, :]
+        tens = tenure[open_][None, :]
+        in_cal = (times <= tens) & (times <= ends)
+        x[open_] += in_cal.sum(axis=0)
+        last = np.where(in_cal, times, -np.inf).max(axis=0)
+        idx = np.flatnonzero(open_)
+        t_x[idx] = np.where(np.isfinite(last), last, t_x[idx])
+        future[idx] += ((times > tens) & (times <= ends)).sum(axis=0)
+        clock[idx] = times[-1]
+        open_ = clock < end
+    summary = pd.DataFrame({"frequency": x, "recency": t_x, "T": tenure, "monetary_value": 0.0})
+    return SimulatedCustomers(summary=summary, future_orders=future, alive_at_t=life > tenure)

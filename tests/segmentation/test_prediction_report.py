@@ -80,17 +80,32 @@ def _generated_history(n_customers=80, seed=1):
     Transaction.objects.bulk_create(orders)
 
 
-def test_report_command_writes_table_csvs_and_chart(tmp_path):
+def test_report_command_writes_table_csvs_and_chart(tmp_path, capsys):
     _generated_history()
-    call_command("prediction_report", as_of="2023-12-31", out_dir=str(tmp_path), stdout=None)
+    call_command("prediction_report", as_of="2023-12-31", out_dir=str(tmp_path))
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == [
         "prediction_calibration.csv",
         "prediction_ranking.csv",
         "prediction_report.png",
         "prediction_report.txt",
+        "prediction_selection.csv",
         "prediction_totals.csv",
     ]
+    out = capsys.readouterr().out
+    # Under two years of history before 2023-12-31: the inside backtest holds out about half.
+    assert "Model choice inside the history up to 2023-12-31" in out
+    held_out = int(out.split("Backtest: held out the last ")[1].split(" days")[0])
+    assert 300 <= held_out < 365
+    assert held_out % 7 == 0
+    assert "Pareto/NBD" in out
+    assert "← chosen" in out
+    assert "Judged on the 365 days after 2023-12-31:" in out
+    selection = (tmp_path / "prediction_selection.csv").read_text(encoding="utf-8").splitlines()
+    assert selection[0] == "method,predicted_total,total_error_pct,rmse,mae,auc"
+    methods = [line.split(",")[0] for line in selection[1:]]
+    assert methods[0].startswith("selected: ")
+    assert methods[2:] == ["plain BG/NBD", "baseline: own average rate"]
     assert (tmp_path / "prediction_report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     text = (tmp_path / "prediction_report.txt").read_text(encoding="utf-8")
     assert "fitted on purchases up to 2023-12-31" in text
@@ -133,3 +148,32 @@ def test_report_refuses_an_empty_history(tmp_path):
     with pytest.raises(CommandError, match="No paid or open transaction on or before 2023-12-31"):
         call_command("prediction_report", as_of="2023-12-31", out_dir=str(tmp_path))
     assert not tmp_path.joinpath("prediction_report.txt").exists()
+
+
+def test_report_prints_the_backtest_stored_with_the_current_run(capsys):
+    from segmentation.services import segmentation_run
+
+    _generated_history()
+    run = segmentation_run(as_of=dt.date(2024, 12, 31))
+    call_command("prediction_report", "--run")  # without an id: the current run
+    out = capsys.readouterr().out
+    assert f"Run {run.pk} as of 2024-12-31" in out
+    stored = run.prediction["backtest"]
+    assert f"held out the last {stored['holdout_days']} days" in out
+    for label in ("BG/NBD", "MBG/NBD", "Pareto/NBD", "RFM + rhythm regression"):
+        assert label in out
+    assert "baseline: own average rate" in out
+    assert out.count("← chosen") == 1
+    call_command("prediction_report", run=str(run.pk))
+    assert "← chosen" in capsys.readouterr().out
+
+
+def test_report_run_refuses_a_missing_or_bad_run():
+    with pytest.raises(CommandError, match="No current run yet"):
+        call_command("prediction_report", run="current")
+    with pytest.raises(CommandError, match="Run 999 does not exist"):
+        call_command("prediction_report", run="999")
+    with pytest.raises(CommandError, match="'x' is not a run id"):
+        call_command("prediction_report", run="x")
+    with pytest.raises(CommandError, match="give --as-of DATE or --run"):
+        call_command("prediction_report")

@@ -95,23 +95,39 @@ def test_run_fits_once_stores_the_fit_and_scores_every_buyer(shop):
     run = segmentation_run(as_of=AS_OF)
     assert run.status == RunStatus.SUCCEEDED
     fit = run.prediction
-    assert fit["notices"] == [], fit["notices"]
-    assert fit["count_method"] == "mbgnbd"
+    # ~700 days of history: the backtest holds out 350 days (half, in whole weeks) and says so.
+    assert [n["code"] for n in fit["notices"]] == ["backtest_short_holdout"], fit["notices"]
+    assert fit["notices"][0]["params"] == {"days": 350}
+    backtest = fit["backtest"]
+    assert backtest["holdout_days"] == 350
+    assert {r["model"] for r in backtest["rows"]} == {
+        "bgnbd",
+        "mbgnbd",
+        "pnbd",
+        "regression",
+        "own_rate",
+    }
+    assert backtest["winner"] in {"bgnbd", "mbgnbd", "pnbd", "regression"}
+    assert fit["count_method"] == backtest["winner"]
+    assert 0.5 <= fit["bias_factor"] <= 2.0
     assert fit["n_customers"] == 82  # the prospect has no purchase
     assert fit["count_fit"]["converged"] is True
-    assert set(fit["count_fit"]["params"]) >= {"r", "alpha", "a", "b"}
+    assert len(fit["count_fit"]["params"]) == 4
     assert "prediction" in run.timings
 
     regular, lapsed = _row(run, shop["regular"]), _row(run, shop["lapsed"])
     assert regular.p_alive > lapsed.p_alive
     assert regular.expected_orders_365d > lapsed.expected_orders_365d
     assert regular.expected_revenue_365d > 0
+    assert regular.p_buy_365d > lapsed.p_buy_365d
+    assert 0 < regular.p_buy_365d <= regular.p_alive
     prospect = _row(run, shop["prospect"])
-    assert (prospect.p_alive, prospect.expected_orders_365d, prospect.expected_revenue_365d) == (
-        None,
-        None,
-        None,
-    )
+    assert (
+        prospect.p_alive,
+        prospect.expected_orders_365d,
+        prospect.expected_revenue_365d,
+        prospect.p_buy_365d,
+    ) == (None, None, None, None)
 
 
 def test_a_run_with_no_repeat_buyers_succeeds_with_the_fallback(db):
@@ -147,8 +163,8 @@ def test_a_fit_whose_scores_are_not_finite_falls_back_with_a_notice(monkeypatch)
 
     monkeypatch.setattr(
         predict_module,
-        "conditional_expected_orders",
-        lambda *args, **kwargs: np.full(len(args[2]), np.nan),
+        "count_predict",
+        lambda fit, horizon, x, *args: (np.full(len(x), 0.5), np.full(len(x), np.nan), x * 0),
     )
     summary = simulate_customers(
         n=500, params=(0.5, 60.0, 0.8, 2.5), big_t=400.0, model="mbgnbd", seed=5
@@ -171,20 +187,21 @@ def test_export_data_customers_has_the_three_prediction_columns(shop, tmp_path):
     call_command("export_data", "customers", "--out", str(out))
     rows = {r["code"]: r for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")))}
     header = next(iter(rows.values())).keys()
-    assert [
-        h for h in header if h in {"p_alive", "expected_orders_365d", "expected_revenue_365d"}
-    ] == [
+    wanted = {"p_alive", "expected_orders_365d", "expected_revenue_365d", "p_buy_365d"}
+    assert [h for h in header if h in wanted] == [
         "p_alive",
         "expected_orders_365d",
         "expected_revenue_365d",
+        "p_buy_365d",
     ]
     regular = rows[shop["regular"].external_code]
     stored = _row(run, shop["regular"])
     assert float(regular["p_alive"]) == pytest.approx(stored.p_alive)
     assert float(regular["expected_orders_365d"]) == pytest.approx(stored.expected_orders_365d)
     assert float(regular["expected_revenue_365d"]) == pytest.approx(stored.expected_revenue_365d)
+    assert float(regular["p_buy_365d"]) == pytest.approx(stored.p_buy_365d)
     prospect = rows[shop["prospect"].external_code]
-    assert prospect["p_alive"] == prospect["expected_orders_365d"] == ""
+    assert prospect["p_alive"] == prospect["expected_orders_365d"] == prospect["p_buy_365d"] == ""
 
 
 def test_customer_panel_shows_the_prediction_and_its_reason_in_both_languages(shop, rep_alice):
@@ -197,6 +214,7 @@ def test_customer_panel_shows_the_prediction_and_its_reason_in_both_languages(sh
     run = segmentation_run(as_of=AS_OF)
     stored = _row(run, shop["regular"])
     pct = round(100 * stored.p_alive)
+    buy = round(100 * stored.p_buy_365d)
     for language, history, outlook in (
         ("en", "bought 8 times, every ~30 days; last 3 days ago", f"{pct}% likely still active"),
         ("zh-hans", "购买 8 次，约每 30 天一次；最近一次在 3 天前", f"{pct}%"),
@@ -204,6 +222,11 @@ def test_customer_panel_shows_the_prediction_and_its_reason_in_both_languages(sh
         with translation.override(language):
             view = customer_classes_get(customer_id=shop["regular"].pk)["prediction"]
         assert view["p_alive_pct"] == pct
+        assert view["p_buy_pct"] == buy
+        chance = (
+            f"{buy}% chance of an order within 365 days" if language == "en" else "365 天内下单"
+        )
+        assert chance in view["reason"], view["reason"]
         assert view["expected_orders"] == pytest.approx(stored.expected_orders_365d)
         assert history in view["reason"], view["reason"]
         assert outlook in view["reason"]
@@ -214,6 +237,8 @@ def test_customer_panel_shows_the_prediction_and_its_reason_in_both_languages(sh
         html = template.render(Context({"customer": shop["regular"], "request": request}))
     assert "价值预测" in html
     assert f"{pct}%" in html
+    assert "365 天内下单的可能性" in html
+    assert f"{buy}%" in html
     with translation.override("en"):
         html = template.render(Context({"customer": shop["prospect"], "request": request}))
     assert "seg-classes" in html
@@ -242,6 +267,14 @@ def test_run_admin_shows_the_fit(shop, admin_ada, client):
     response = client.get(reverse("admin:segmentation_run_change", args=[run.pk]))
     body = response.content.decode()
     assert response.status_code == 200
-    assert "mbgnbd" in body
+    assert run.prediction["count_method"] in body
     assert "alpha" in body
     assert str(run.prediction["n_customers"]) in body
+    # the backtest table, read-only, in the admin's language (zh-hans by default here)
+    backtest = run.prediction["backtest"]
+    for label in ("BG/NBD", "MBG/NBD", "Pareto/NBD"):
+        assert f"<td>{label}</td>" in body
+    assert body.count("<tr><td>") == len(backtest["rows"])
+    winner_row = next(r for r in backtest["rows"] if r["model"] == backtest["winner"])
+    assert f"{winner_row['rmse']:.4f}" in body
+    assert body.count("← ") == 1

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from django.utils import translation
 
 from segmentation.prediction import predict_customer_value
 from segmentation.prediction.backtest import (
@@ -26,6 +27,14 @@ from segmentation.prediction.simulate import (
     simulate_pareto_nbd,
     simulate_regular,
 )
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The notices' messages are asserted in English, whatever another test activated."""
+    with translation.override("en"):
+        yield
+
 
 DATA = Path(__file__).parent / "data"
 N = 20_000

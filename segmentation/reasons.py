@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .classifiers.dimensions import rhythm_thresholds
@@ -127,10 +127,16 @@ TEMPLATES: dict[str, Any] = {
     "value_potential.prospect": _(
         "no purchase yet: placed by potential alone (“%(potential)s”), not in the long tail"
     ),
-    "frequency.orders": _("%(orders)s orders in the last %(window)s days (high from %(min)s)"),
+    "frequency.orders": ngettext_lazy(
+        "%(orders)s order in the last %(window)s days (high from %(min)s)",
+        "%(orders)s orders in the last %(window)s days (high from %(min)s)",
+        "n",
+    ),
     "rfm_r.quintile": _("last purchase %(value)s days ago; quintile cut points %(cuts)s days"),
-    "rfm_f.quintile": _(
-        "%(value)s orders in the last %(window)s days; quintile cut points %(cuts)s"
+    "rfm_f.quintile": ngettext_lazy(
+        "%(value)s order in the last %(window)s days; quintile cut points %(cuts)s",
+        "%(value)s orders in the last %(window)s days; quintile cut points %(cuts)s",
+        "n",
     ),
     "rfm_m.quintile": _(
         "%(value)s revenue in the last %(window)s days; quintile cut points %(cuts)s"
@@ -159,13 +165,19 @@ TEMPLATES: dict[str, Any] = {
     "payment_risk.late_payer": _(
         "%(pct)s%% of %(due)s invoices paid on time (risk below %(min)s%%)"
     ),
-    "payment_risk.few_invoices": _(
-        "%(due)s invoices due so far; punctuality is judged from %(min)s"
+    "payment_risk.few_invoices": ngettext_lazy(
+        "%(due)s invoice due so far; punctuality is judged from %(min)s",
+        "%(due)s invoices due so far; punctuality is judged from %(min)s",
+        "n",
     ),
-    "payment_risk.punctual": _("%(pct)s%% of %(due)s invoices paid on time"),
+    "payment_risk.punctual": ngettext_lazy(
+        "%(pct)s%% of %(due)s invoice paid on time",
+        "%(pct)s%% of %(due)s invoices paid on time",
+        "n",
+    ),
     "problem_customer.cases": _(
-        "%(complaints)s complaints, %(returns)s returns, %(repairs)s "
-        "repairs in the last %(window)s days (problem from %(min)s in total)"
+        "complaints %(complaints)s, returns %(returns)s, repairs %(repairs)s "
+        "in the last %(window)s days (problem from %(min)s in total)"
     ),
 }
 
@@ -191,6 +203,13 @@ def _num(value: Any, digits: int = 0) -> str:
 
 def _int(value: Any) -> str:
     return _num(value, 0)
+
+
+def _count(value: Any) -> int:
+    """A whole number for choosing a plural form (0 when missing)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return 0
+    return int(value)
 
 
 def _is_zero(value: Any) -> bool:
@@ -341,6 +360,7 @@ def _rfm(dim: str) -> Callable:
     def build(row, rules, cuts, code, why):
         return {
             "window": rules.window_days,
+            "n": _count(row.get(column)),
             "value": _num(row.get(column)),
             "cuts": " / ".join(_num(c) for c in cuts.get(cut_key, [])),
         }
@@ -373,6 +393,7 @@ _BUILDERS: dict[str, Callable] = {
     },
     "value_tier_peak": _peak,
     "frequency": lambda row, rules, cuts, code, why: {
+        "n": _count(row.get("orders_window")),
         "orders": _int(row.get("orders_window")),
         "window": rules.window_days,
         "min": rules.frequency_high_min_orders,
@@ -405,6 +426,7 @@ _BUILDERS: dict[str, Callable] = {
         "grace": rules.payment_grace_days,
         "pct": _num(row.get("on_time_pct")),
         "due": _int(row.get("due_orders")),
+        "n": _count(row.get("due_orders")),
         "min": (
             rules.payment_min_due_orders
             if why == "few_invoices"
@@ -432,4 +454,5 @@ def reason_text(
 ) -> str:
     """The reason in the active language."""
     key, params = reason_params(dimension, code, why, row, rules, cuts, pending)
-    return str(TEMPLATES[key]) % params
+    # A plural template (ngettext_lazy) picks its form from params["n"].
+    return str(TEMPLATES[key] % params)

@@ -84,7 +84,8 @@ def test_contacts_make_a_never_bought_customer_an_intent_customer():
     assert "interested" in _reason(interested, "lifecycle", "en").reason
     zh = _reason(interested, "lifecycle", "zh-hans")
     assert zh.label == "意向客户"
-    assert "2026-06-18" in zh.reason and "有意向" in zh.reason
+    assert "2026-06-18" in zh.reason
+    assert "有意向" in zh.reason
     assert "客户主动咨询" in _reason(inbound, "lifecycle", "zh-hans").reason
 
 
@@ -189,3 +190,31 @@ def test_migration_maps_old_rfm_codes_everywhere(history_book):
     }
     playbook.refresh_from_db()
     assert playbook.class_code == "important_keep"
+
+
+def test_reason_plurals_and_command_output_in_one_language():
+    # Finding 11: "1 orders"; "已完成 · 26 customers · 0 changes".
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from segmentation.reasons import reason_text
+    from segmentation.rules import Rules
+
+    with translation.override("en"):
+        one = reason_text("frequency", "low", "orders", {"orders_window": 1.0}, Rules(), {})
+        two = reason_text("frequency", "low", "orders", {"orders_window": 2.0}, Rules(), {})
+    assert one.startswith("1 order in the last 365 days")
+    assert two.startswith("2 orders in the last 365 days")
+
+    CustomerFactory()
+    out = StringIO()
+    with translation.override("zh-hans"):
+        call_command("segment", "--as-of", AS_OF.isoformat(), stdout=out, verbosity=0)
+    assert "已完成 · 1 个客户 · 0 项分类变化 · 规则集 v" in out.getvalue()
+    assert "customer" not in out.getvalue()
+    out = StringIO()
+    with translation.override("en"):
+        next_day = (AS_OF + dt.timedelta(days=1)).isoformat()
+        call_command("segment", "--as-of", next_day, stdout=out, verbosity=0)
+    assert "1 customer · 0 changes · rule set v" in out.getvalue()

@@ -286,22 +286,17 @@ def metrics_for_range(
         if rules.value_basis == "profit"
         else Cast(Sum("amount"), FloatField())
     )
-    yearly = pd.DataFrame.from_records(
-        list(
-            Transaction.objects.filter(in_range, _COUNTED, date__lte=as_of)
-            .annotate(year=ExtractYear("date"))
-            .values("customer_id", "year")
-            .annotate(v=value_expr)
-            .order_by()
-            .values_list("customer_id", "v")
-        ),
-        columns=["customer_id", "v"],
+    yearly = _frame(
+        Transaction.objects.filter(in_range, _COUNTED, date__lte=as_of)
+        .annotate(year=ExtractYear("date"))
+        .values("customer_id", "year")
+        .annotate(v=value_expr)
+        .order_by()
+        .values_list("customer_id", "v"),
+        ["customer_id", "v"],
     )
-    peak = (
-        pd.to_numeric(yearly["v"], errors="coerce").groupby(yearly["customer_id"]).max()
-        if not yearly.empty
-        else pd.Series(dtype="float64")
-    ).rename("peak_year_value")
+    peak = pd.to_numeric(yearly["v"], errors="coerce").groupby(level=0).max()
+    peak = peak.rename("peak_year_value")
 
     surveys = pd.DataFrame.from_records(
         list(

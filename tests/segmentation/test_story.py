@@ -111,8 +111,9 @@ def _buy(customer, days_ago, amount):
 def history_book(db):
     """A former core customer now churned, a small churned buyer, and today's big buyers."""
     lost = CustomerFactory(name="Lost VIP")
-    for days in (700, 720, 740, 760):
+    for days in (700, 720, 740, 760):  # all in 2024: its best year
         _buy(lost, days, "50000.00")
+    _buy(lost, 1100, "150000.00")  # 2023: the peak is the best year, not the total
     small_lost = CustomerFactory(name="Small lost")
     _buy(small_lost, 600, "100.00")
     today = []

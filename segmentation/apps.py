@@ -40,6 +40,16 @@ class SegmentationConfig(AppConfig):
                 method=_active_filter,
             ),
         )
+        # Win-back (#17 finding 8): dormant or churned customers who were core or important
+        # at their best (value_tier_peak); the dashboards' risk page links here.
+        register_customer_filter(
+            "lost_important",
+            django_filters.ChoiceFilter(
+                choices=[("yes", _("Dormant or churned, core or important at their best"))],
+                label=_("Lost important customers"),
+                method=_lost_important_filter,
+            ),
+        )
         from .filters import MovedFilter
 
         register_customer_filter("moved", MovedFilter(label=_("Moved between classes")))
@@ -91,6 +101,26 @@ def _active_filter(queryset, name, value):
     ids = CustomerClasses.objects.filter(run=run, lifecycle__in=ACTIVE_LIFECYCLES).values(
         "customer_id"
     )
+    return queryset.filter(pk__in=ids)
+
+
+# Who counts as a lost important customer: the win-back list.
+LOST_LIFECYCLES = ("dormant", "churned")
+LOST_PEAK_TIERS = ("core", "important")
+
+
+def _lost_important_filter(queryset, name, value):
+    if value != "yes":
+        return queryset
+    from .models import CustomerClasses
+    from .selectors import run_current
+
+    run = run_current()
+    if run is None:
+        return queryset.none()
+    ids = CustomerClasses.objects.filter(
+        run=run, lifecycle__in=LOST_LIFECYCLES, value_tier_peak__in=LOST_PEAK_TIERS
+    ).values("customer_id")
     return queryset.filter(pk__in=ids)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 from django.db.models import Count, F, FloatField, Max, Min, Q, QuerySet, Sum
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, ExtractYear
 from django.utils import timezone
 
 from customers.models import (
@@ -26,7 +26,12 @@ from customers.models import (
     ServiceCase,
     Transaction,
 )
-from customers.models.choices import ServiceCaseKind, TransactionStatus
+from customers.models.choices import (
+    ContactOutcome,
+    Direction,
+    ServiceCaseKind,
+    TransactionStatus,
+)
 
 from .rules import Rules
 
@@ -247,6 +252,52 @@ def metrics_for_range(
         ["customer_id", "contacts_window"],
     )
 
+    # Interest shown in contacts (docs/classification.md, "intent comes from contact"): the
+    # latest logged contact with outcome interested or follow-up agreed, and the latest
+    # inbound enquiry (any outcome but not interested or a complaint), within the intent
+    # window. One GROUP BY with three filtered MAX; the newest wins in derive_metrics.
+    intent_start = day_end - dt.timedelta(days=rules.intent_window_days + 1)
+    recent = Q(occurred_at__lt=day_end, occurred_at__gte=intent_start)
+    interest = _frame(
+        ContactLog.objects.filter(in_range, recent)
+        .filter(
+            Q(outcome__in=[ContactOutcome.INTERESTED, ContactOutcome.FOLLOW_UP])
+            | Q(direction=Direction.INBOUND)
+        )
+        .values("customer_id")
+        .annotate(
+            interested_at=Max("occurred_at", filter=Q(outcome=ContactOutcome.INTERESTED)),
+            follow_up_at=Max("occurred_at", filter=Q(outcome=ContactOutcome.FOLLOW_UP)),
+            inbound_at=Max(
+                "occurred_at",
+                filter=Q(direction=Direction.INBOUND)
+                & ~Q(outcome__in=[ContactOutcome.NOT_INTERESTED, ContactOutcome.COMPLAINT]),
+            ),
+        )
+        .order_by()
+        .values_list("customer_id", "interested_at", "follow_up_at", "inbound_at"),
+        ["customer_id", "interested_at", "follow_up_at", "inbound_at"],
+    )
+
+    # Value at its best: the best calendar year of the history (and the last 365 days, in
+    # derive_metrics), in the rule set's basis. One GROUP BY (customer, year).
+    value_expr = (
+        _fsum(F("amount") - F("cost"), with_cost)
+        if rules.value_basis == "profit"
+        else Cast(Sum("amount"), FloatField())
+    )
+    yearly = _frame(
+        Transaction.objects.filter(in_range, _COUNTED, date__lte=as_of)
+        .annotate(year=ExtractYear("date"))
+        .values("customer_id", "year")
+        .annotate(v=value_expr)
+        .order_by()
+        .values_list("customer_id", "v"),
+        ["customer_id", "v"],
+    )
+    peak = pd.to_numeric(yearly["v"], errors="coerce").groupby(level=0).max()
+    peak = peak.rename("peak_year_value")
+
     surveys = pd.DataFrame.from_records(
         list(
             SatisfactionSurvey.objects.filter(in_range, surveyed_on__lte=as_of)
@@ -266,8 +317,12 @@ def metrics_for_range(
         ["customer_id", "referrals"],
     )
 
-    df = customers.join([txn, cases, contacts, surveys, referrals], how="left")
-    return derive_metrics(df, as_of=as_of, duplicates=duplicates or {})
+    df = customers.join(
+        [txn, cases, contacts, interest, surveys, referrals, peak.to_frame()], how="left"
+    )
+    return derive_metrics(
+        df, as_of=as_of, duplicates=duplicates or {}, value_basis=rules.value_basis
+    )
 
 
 def _day_end(as_of: dt.date) -> dt.datetime:
@@ -275,7 +330,41 @@ def _day_end(as_of: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time()))
 
 
-def derive_metrics(df: pd.DataFrame, *, as_of: dt.date, duplicates: dict[str, int]) -> pd.DataFrame:
+def _local_date_days(as_of: dt.date, moments: pd.Series) -> pd.Series:
+    """Whole days from each moment's local date to as_of (NaN where missing)."""
+    values = pd.to_datetime(moments, utc=True, errors="coerce")
+    local = values.dt.tz_convert(timezone.get_current_timezone()).dt.tz_localize(None)
+    return (pd.Timestamp(as_of) - local.dt.normalize()).dt.days.astype("float64")
+
+
+INTEREST_SOURCES = ("interested", "follow_up", "inbound")
+_CONTACT_AND_PEAK_INPUTS = ("interested_at", "follow_up_at", "inbound_at", "peak_year_value")
+
+
+def _interest(df: pd.DataFrame, as_of: dt.date) -> None:
+    """interest_days = days since the freshest sign of interest: the hand-typed
+    interest_since or the latest interested / follow-up / inbound contact; interest_source
+    names which ("form" for interest_since; NaN without interest)."""
+    days = {"form": _days_between(as_of, df["interest_since"])}
+    for source in INTEREST_SOURCES:
+        col = f"{source}_at"
+        moments = df[col] if col in df else pd.Series(np.nan, index=df.index)
+        days[source] = _local_date_days(as_of, moments)
+    frame = pd.DataFrame(days, index=df.index)
+    df["interest_days"] = frame.min(axis=1)
+    # idxmin over the sources, newest contact first on ties (a contact beats the form).
+    ordered = frame[[*INTEREST_SOURCES, "form"]]
+    known = ordered.notna().any(axis=1)
+    df["interest_source"] = np.where(known, ordered.fillna(np.inf).idxmin(axis=1), None)
+
+
+def derive_metrics(
+    df: pd.DataFrame,
+    *,
+    as_of: dt.date,
+    duplicates: dict[str, int],
+    value_basis: str = "revenue",
+) -> pd.DataFrame:
     """Ratios, day counts and scores from the raw aggregates (vectorised)."""
     zero_fill = [
         "orders_total",
@@ -310,7 +399,16 @@ def derive_metrics(df: pd.DataFrame, *, as_of: dt.date, duplicates: dict[str, in
     orders = df["orders_total"]
     df["recency_days"] = _days_between(as_of, df["last_date"])
     df["tenure_days"] = _days_between(as_of, df["first_date"])
-    df["interest_days"] = _days_between(as_of, df["interest_since"])
+    _interest(df, as_of)
+    # The best 365 days: the better of the last 365 days and the best calendar year.
+    window_value = df["profit_window"] if value_basis == "profit" else df["revenue_window"]
+    year_peak = (
+        pd.to_numeric(df["peak_year_value"], errors="coerce")
+        if "peak_year_value" in df
+        else pd.Series(np.nan, index=df.index)
+    )
+    df["peak_value"] = np.fmax(window_value.to_numpy(), year_peak.to_numpy(dtype="float64"))
+    df["peak_value"] = df["peak_value"].where(orders > 0)
     created = pd.to_datetime(df["created_at"], utc=True).dt.tz_convert(None).dt.normalize()
     df["customer_days"] = (pd.Timestamp(as_of) - created).dt.days.clip(lower=0).astype("float64")
     span = df["tenure_days"] - df["recency_days"]  # first → last purchase
@@ -332,6 +430,7 @@ def derive_metrics(df: pd.DataFrame, *, as_of: dt.date, duplicates: dict[str, in
             "first_date",
             "last_date",
             "interest_since",
+            *[c for c in _CONTACT_AND_PEAK_INPUTS if c in df],
             "oldest_due",
             "on_time",
             "costed_revenue",

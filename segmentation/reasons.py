@@ -7,12 +7,13 @@ formats it with the translated template."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .classifiers.dimensions import rhythm_thresholds
@@ -38,6 +39,22 @@ TEMPLATES: dict[str, Any] = {
     "lifecycle.intent": _(
         "interest shown %(interest)s days ago (within %(limit)s), no order yet; a first order → new"
     ),
+    "lifecycle.intent_interested": _(
+        "contact on %(date)s: interested (within %(limit)s days), no order yet; a first order → new"
+    ),
+    "lifecycle.intent_follow_up": _(
+        "contact on %(date)s: follow-up agreed (within %(limit)s days), no order yet; "
+        "a first order → new"
+    ),
+    "lifecycle.intent_inbound": _(
+        "enquiry from the customer on %(date)s (within %(limit)s days), no order yet; "
+        "a first order → new"
+    ),
+    "lifecycle.repeat_swing": _(
+        "%(orders)s orders in the last %(window)s days, enough for loyal, but loyalty is swing "
+        "(see loyalty): a repeat buyer until loyalty holds"
+    ),
+    "lifecycle.new_today": _("first order today; a second order → repeat"),
     "lifecycle.churned": _(
         "last purchase %(recency)s days ago, threshold %(threshold)s; a new order → active again"
     ),
@@ -60,10 +77,10 @@ TEMPLATES: dict[str, Any] = {
     ),
     "lifecycle.repeat": _(
         "%(total)s orders, %(orders)s in the last %(window)s days; %(more)s "
-        "more in the window → loyal; %(left)s more quiet days → dormant"
+        "more within %(window)s days → loyal; %(left)s more quiet days → dormant"
     ),
     "lifecycle.repeat_tenure": _(
-        "%(orders)s orders in the window, but a buyer for only "
+        "%(orders)s orders in the last %(window)s days, but a buyer for only "
         "%(tenure)s days; loyal from %(min)s days"
     ),
     "lifecycle.new": _(
@@ -73,29 +90,66 @@ TEMPLATES: dict[str, Any] = {
     "value_tier.no_purchases": _("no purchases yet: potential customer"),
     "value_tier.no_amounts": _("the orders carry no amounts"),
     "value_tier.short_history": _("a buyer for %(tenure)s days; the value tier needs %(min)s"),
-    "value_tier.core": _("%(basis)s in the window %(value)s, core from %(cut)s (%(method)s)"),
+    "value_tier.core": _(
+        "%(basis)s in the last %(window)s days: %(value)s, core from %(cut)s (%(method)s)"
+    ),
     "value_tier.important": _(
-        "%(basis)s in the window %(value)s, important from %(cut)s, core from %(core)s (%(method)s)"
+        "%(basis)s in the last %(window)s days: %(value)s, important from %(cut)s, "
+        "core from %(core)s (%(method)s)"
     ),
     "value_tier.ordinary": _(
-        "%(basis)s in the window %(value)s, important from %(cut)s (%(method)s)"
+        "%(basis)s in the last %(window)s days: %(value)s, important from %(cut)s (%(method)s)"
+    ),
+    "value_tier_peak.no_purchases": _("no purchases yet"),
+    "value_tier_peak.no_amounts": _("the orders carry no amounts"),
+    "value_tier_peak.peak": _(
+        "%(basis)s in the best 365 days: %(value)s (important from %(important)s, core from "
+        "%(core)s)"
+    ),
+    "value_tier_peak.lost_core": _(
+        "formerly a core customer: %(basis)s %(value)s in the best 365 days, now "
+        "%(lifecycle)s; win back"
+    ),
+    "value_tier_peak.lost_important": _(
+        "formerly an important customer: %(basis)s %(value)s in the best 365 days, now "
+        "%(lifecycle)s; win back"
     ),
     "loyalty.short_tenure": _("a buyer for %(tenure)s days; loyalty shows after %(min)s"),
     "loyalty.low_satisfaction": _("latest satisfaction %(sat)s of 5, below %(min)s"),
     "loyalty.regular": _("bought in %(months)s of the last 12 months (≥ %(min)s)"),
     "loyalty.referrals": _("referred %(referrals)s customers (≥ %(min)s)"),
     "loyalty.irregular": _("bought in %(months)s of the last 12 months; loyal from %(min)s"),
+    "loyalty.no_purchases": _("no purchases yet: loyalty does not apply"),
+    "loyalty.churned": _("churned: loyalty does not apply; a new order → judged again"),
     "potential.score": _("score %(score)s of 100 (high from %(high)s, medium from %(medium)s)"),
     "value_potential.matrix": _("value tier “%(value)s” × potential “%(potential)s”"),
     "value_potential.inputs": _("the value tier or the potential is unclassified"),
-    "frequency.orders": _("%(orders)s orders in the last %(window)s days (high from %(min)s)"),
+    "value_potential.prospect": _(
+        "no purchase yet: placed by potential alone (“%(potential)s”), not in the long tail"
+    ),
+    "frequency.orders": ngettext_lazy(
+        "%(orders)s order in the last %(window)s days (high from %(min)s)",
+        "%(orders)s orders in the last %(window)s days (high from %(min)s)",
+        "n",
+    ),
     "rfm_r.quintile": _("last purchase %(value)s days ago; quintile cut points %(cuts)s days"),
-    "rfm_f.quintile": _("%(value)s orders in the window; quintile cut points %(cuts)s"),
-    "rfm_m.quintile": _("%(value)s revenue in the window; quintile cut points %(cuts)s"),
-    "rfm_segment.grid": _("R %(r)s · F %(f)s · M %(m)s"),
+    "rfm_f.quintile": ngettext_lazy(
+        "%(value)s order in the last %(window)s days; quintile cut points %(cuts)s",
+        "%(value)s orders in the last %(window)s days; quintile cut points %(cuts)s",
+        "n",
+    ),
+    "rfm_m.quintile": _(
+        "%(value)s revenue in the last %(window)s days; quintile cut points %(cuts)s"
+    ),
+    "rfm_segment.grid": _("R %(r)s · F %(f)s · M %(m)s (each high from 3)"),
+    "rfm_segment.grid_active": _(
+        "R %(r)s · F %(f)s · M %(m)s (each high from 3); R counts as high while the customer "
+        "buys in their usual rhythm"
+    ),
     "churn_warning.spend_drop": _(
-        "spend in the window %(now)s against %(prev)s over %(prev_orders)s orders before "
-        "(%(trend)s%%; warning from −%(min)s%%, judged from %(min_orders)s orders)"
+        "spend in the last %(window)s days %(now)s against %(prev)s over %(prev_orders)s "
+        "orders in the %(window)s days before (%(trend)s%%; warning from −%(min)s%%, judged "
+        "from %(min_orders)s orders)"
     ),
     "churn_warning.rhythm_overdue": _(
         "usually buys every %(interval)s days; last purchase "
@@ -111,13 +165,19 @@ TEMPLATES: dict[str, Any] = {
     "payment_risk.late_payer": _(
         "%(pct)s%% of %(due)s invoices paid on time (risk below %(min)s%%)"
     ),
-    "payment_risk.few_invoices": _(
-        "%(due)s invoices due so far; punctuality is judged from %(min)s"
+    "payment_risk.few_invoices": ngettext_lazy(
+        "%(due)s invoice due so far; punctuality is judged from %(min)s",
+        "%(due)s invoices due so far; punctuality is judged from %(min)s",
+        "n",
     ),
-    "payment_risk.punctual": _("%(pct)s%% of %(due)s invoices paid on time"),
+    "payment_risk.punctual": ngettext_lazy(
+        "%(pct)s%% of %(due)s invoice paid on time",
+        "%(pct)s%% of %(due)s invoices paid on time",
+        "n",
+    ),
     "problem_customer.cases": _(
-        "%(complaints)s complaints, %(returns)s returns, %(repairs)s "
-        "repairs in the window (problem from %(min)s in total)"
+        "complaints %(complaints)s, returns %(returns)s, repairs %(repairs)s "
+        "in the last %(window)s days (problem from %(min)s in total)"
     ),
 }
 
@@ -143,6 +203,28 @@ def _num(value: Any, digits: int = 0) -> str:
 
 def _int(value: Any) -> str:
     return _num(value, 0)
+
+
+def _count(value: Any) -> int:
+    """A whole number for choosing a plural form (0 when missing)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return 0
+    return int(value)
+
+
+def _is_zero(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value)) and not value
+
+
+def _date_ago(row: Row, days: Any) -> str:
+    """The date `days` before the run's date (row["as_of"], when the row carries it);
+    "N days ago" otherwise."""
+    if days is None or (isinstance(days, float) and math.isnan(days)):
+        return "–"
+    as_of = row.get("as_of")
+    if as_of is None:
+        return gettext("%(n)s days ago") % {"n": _int(days)}
+    return (as_of - dt.timedelta(days=int(days))).isoformat()
 
 
 def _lifecycle_params(row: Row, rules: Rules, cuts: Mapping) -> dict[str, Any]:
@@ -204,6 +286,14 @@ def reason_params(
     key = f"{dimension}.{why}"
     if dimension == "value_tier" and why in METHOD_TEXT:
         key = f"value_tier.{code}"
+    if key == "lifecycle.new" and _is_zero(row.get("tenure_days")):
+        key = "lifecycle.new_today"
+    if (
+        key == "value_tier_peak.peak"
+        and code in ("core", "important")
+        and row.get("lifecycle") in ("dormant", "churned")
+    ):
+        key = f"value_tier_peak.lost_{code}"
     if key not in TEMPLATES:
         key = why if why in TEMPLATES else "no_purchases"
     return key, builder(row, rules, cuts, code, why) if builder else {}
@@ -220,6 +310,7 @@ def _lifecycle(row, rules, cuts, code, why):
         p["left"] = _int(max(1, p["_dormant"] - p["_recency"] + 1))
     if why == "repeat_tenure":
         p["min"] = rules.loyal_min_tenure_days
+    p["date"] = _date_ago(row, row.get("interest_days"))
     return {k: v for k, v in p.items() if not k.startswith("_")}
 
 
@@ -238,6 +329,7 @@ def _value(row, rules, cuts, code, why):
         "cut": _num(core if code == "core" else important),
         "core": _num(core),
         "method": (gettext(str(method)) % {"share": _num(share)}) if method else "",
+        "window": rules.window_days,
         "tenure": _int(row.get("tenure_days")),
         "min": rules.value_min_tenure_days,
     }
@@ -267,11 +359,23 @@ def _rfm(dim: str) -> Callable:
 
     def build(row, rules, cuts, code, why):
         return {
+            "window": rules.window_days,
+            "n": _count(row.get(column)),
             "value": _num(row.get(column)),
             "cuts": " / ".join(_num(c) for c in cuts.get(cut_key, [])),
         }
 
     return build
+
+
+def _peak(row, rules, cuts, code, why):
+    return {
+        "basis": BASIS_TEXT.get(rules.value_basis, rules.value_basis),
+        "value": _num(row.get("peak_value")),
+        "core": _num(cuts.get("value_core")),
+        "important": _num(cuts.get("value_important")),
+        "lifecycle": class_label("lifecycle", row.get("lifecycle", "")),
+    }
 
 
 _BUILDERS: dict[str, Callable] = {
@@ -287,7 +391,9 @@ _BUILDERS: dict[str, Callable] = {
         "value": class_label("value_tier", row.get("value_tier", "")),
         "potential": class_label("potential", row.get("potential", "")),
     },
+    "value_tier_peak": _peak,
     "frequency": lambda row, rules, cuts, code, why: {
+        "n": _count(row.get("orders_window")),
         "orders": _int(row.get("orders_window")),
         "window": rules.window_days,
         "min": rules.frequency_high_min_orders,
@@ -301,6 +407,7 @@ _BUILDERS: dict[str, Callable] = {
         "m": row.get("rfm_m"),
     },
     "churn_warning": lambda row, rules, cuts, code, why: {
+        "window": rules.window_days,
         "now": _num(row.get("revenue_window")),
         "prev": _num(row.get("revenue_prev_window")),
         "trend": _num(row.get("spend_trend_pct")),
@@ -319,6 +426,7 @@ _BUILDERS: dict[str, Callable] = {
         "grace": rules.payment_grace_days,
         "pct": _num(row.get("on_time_pct")),
         "due": _int(row.get("due_orders")),
+        "n": _count(row.get("due_orders")),
         "min": (
             rules.payment_min_due_orders
             if why == "few_invoices"
@@ -330,6 +438,7 @@ _BUILDERS: dict[str, Callable] = {
         "returns": _int(row.get("returns")),
         "repairs": _int(row.get("repairs")),
         "min": rules.problem_min_cases,
+        "window": rules.window_days,
     },
 }
 
@@ -345,4 +454,5 @@ def reason_text(
 ) -> str:
     """The reason in the active language."""
     key, params = reason_params(dimension, code, why, row, rules, cuts, pending)
-    return str(TEMPLATES[key]) % params
+    # A plural template (ngettext_lazy) picks its form from params["n"].
+    return str(TEMPLATES[key] % params)

@@ -138,7 +138,8 @@ def class_views(
     ctx = ReasonContext(
         rules=rules_from_ruleset(run.rule_set),
         cuts=run.cut_points,
-        row=row,
+        # The run's date lets a reason name a day ("contact on 2026-03-02").
+        row={**row, "as_of": run.as_of},
         values=values,
         pending=row.get("pending"),
     )

@@ -70,7 +70,13 @@ def risks_data(*, scope: Scope, limit: int = LIMIT) -> dict:
                 "url": scope.customers_url(**{dim: "yes"}),
             }
         )
-    return {"run": run, "lists": lists, "limit": limit}
+    return {
+        "run": run,
+        "lists": lists,
+        "limit": limit,
+        # Win-back: dormant or churned customers who were core or important at their best.
+        "lost_important_url": scope.customers_url(lost_important="yes"),
+    }
 
 
 def risks_export(data: dict) -> tuple[list[str], list[list]]:

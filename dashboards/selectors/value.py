@@ -18,7 +18,8 @@ from .common import label, money, pct, run_trio
 
 TIERS = ("core", "important", "ordinary", "potential")
 POTENTIALS = ("high", "medium", "low")
-QUADRANTS = ("star", "cash_cow", "potential", "long_tail")
+# The prospect cell: never-bought customers, placed by potential alone (docs/classification.md).
+QUADRANTS = ("star", "cash_cow", "potential", "long_tail", "prospect")
 PARETO_SHARE = 80.0
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from segmentation.models.choices import UNCLASSIFIED
+from segmentation.models.choices import NOT_APPLICABLE, UNCLASSIFIED
 from segmentation.rules import Rules
 
 from .cuts import value_basis_column
@@ -52,7 +52,24 @@ def rhythm_thresholds(df: pd.DataFrame, rules: Rules) -> tuple[pd.Series, pd.Ser
     return pd.Series(dormant, index=df.index), pd.Series(churned, index=df.index), known
 
 
+# Where a prospect's interest came from (metrics: interest_source), as the intent's why code.
+INTENT_WHY = {
+    "interested": "intent_interested",
+    "follow_up": "intent_follow_up",
+    "inbound": "intent_inbound",
+}
+
+
+def _intent_why(df: pd.DataFrame) -> np.ndarray:
+    if "interest_source" not in df:
+        return np.full(len(df), "intent", dtype=object)
+    return df["interest_source"].map(INTENT_WHY).fillna("intent").to_numpy(dtype=object)
+
+
 def lifecycle(df: pd.DataFrame, rules: Rules) -> Result:
+    """Behaviour, with one refinement from attitude (docs/classification.md): a customer who
+    buys often enough for loyal but whose loyalty is swing is a repeat buyer, not loyal
+    (the sources' 忠诚客户 recognises the brand; 摇摆 weighs suppliers)."""
     orders = _col(df, "orders_total")
     recency = _col(df, "recency_days")
     interest = _col(df, "interest_days")
@@ -66,27 +83,28 @@ def lifecycle(df: pd.DataFrame, rules: Rules) -> Result:
     )
     loyal_orders = _col(df, "orders_window") >= rules.loyal_min_orders
     loyal_tenure = _col(df, "tenure_days") >= rules.loyal_min_tenure_days
-    return _select(
+    swing = loyalty_attitude(df, rules)[0] == "swing"
+    fresh_interest = ~buyer & interest.notna() & (interest <= rules.intent_window_days)
+    classes, whys = _select(
         df,
         [
             (df["duplicate_of"].notna(), UNCLASSIFIED, "duplicate"),
-            (
-                ~buyer & interest.notna() & (interest <= rules.intent_window_days),
-                "intent",
-                "intent",
-            ),
+            (fresh_interest, "intent", "intent"),
             (~buyer & interest.notna(), "prospect", "prospect_stale"),
             (~buyer, "prospect", "prospect"),
             ((recency > churned_t) & rhythm_churn, "churned", "churned_rhythm"),
             (recency > churned_t, "churned", "churned"),
             ((recency > dormant_t) & rhythm_dormant, "dormant", "dormant_rhythm"),
             (recency > dormant_t, "dormant", "dormant"),
+            (loyal_orders & loyal_tenure & swing, "repeat", "repeat_swing"),
             (loyal_orders & loyal_tenure, "loyal", "loyal"),
             ((orders >= 2) & loyal_orders, "repeat", "repeat_tenure"),
             (orders >= 2, "repeat", "repeat"),
         ],
         ("new", "new"),
     )
+    whys = np.where(whys == "intent", _intent_why(df), whys).astype(object)
+    return classes, whys
 
 
 def value_tier(df: pd.DataFrame, rules: Rules, cuts: dict) -> Result:
@@ -116,19 +134,31 @@ def value_tier(df: pd.DataFrame, rules: Rules, cuts: dict) -> Result:
     )
 
 
-def loyalty(df: pd.DataFrame, rules: Rules) -> Result:
+def loyalty_attitude(df: pd.DataFrame, rules: Rules) -> Result:
+    """Loyalty from the metrics alone (the lifecycle reads it to keep swing buyers out of
+    loyal); `loyalty` adds the lifecycle's churned customers as not applicable."""
     sat = _col(df, "satisfaction")
     return _select(
         df,
         [
             (df["duplicate_of"].notna(), UNCLASSIFIED, "duplicate"),
-            (_col(df, "orders_total") == 0, UNCLASSIFIED, "no_purchases"),
+            (_col(df, "orders_total") == 0, NOT_APPLICABLE, "no_purchases"),
             (_col(df, "tenure_days") < rules.loyalty_min_tenure_days, "new", "short_tenure"),
             (sat.notna() & (sat < rules.loyalty_min_satisfaction), "swing", "low_satisfaction"),
             (_col(df, "active_months") >= rules.loyalty_min_active_months, "loyal", "regular"),
             (_col(df, "referrals") >= rules.loyalty_min_referrals, "loyal", "referrals"),
         ],
         ("swing", "irregular"),
+    )
+
+
+def loyalty(df: pd.DataFrame, rules: Rules, life: np.ndarray) -> Result:
+    """Attitude: not applicable to a churned or never-bought customer (never swing)."""
+    classes, whys = loyalty_attitude(df, rules)
+    churned = (np.asarray(life, dtype=object) == "churned") & (classes != UNCLASSIFIED)
+    return (
+        np.where(churned, NOT_APPLICABLE, classes).astype(object),
+        np.where(churned, "churned", whys).astype(object),
     )
 
 
@@ -170,15 +200,44 @@ def potential(df: pd.DataFrame, rules: Rules) -> Result:
 
 
 def value_potential(value: np.ndarray, pot: np.ndarray) -> Result:
+    """The value × potential matrix. A customer who never bought (value tier "potential")
+    has no value to place: they sit in the prospect cell by their potential alone, never in
+    the long tail (docs/classification.md)."""
     value = np.asarray(value, dtype=object)
     pot = np.asarray(pot, dtype=object)
     high_value = np.isin(value, ["core", "important"])
     high_pot = pot == "high"
     unknown = (value == UNCLASSIFIED) | (pot == UNCLASSIFIED)
-    conds = [unknown, high_value & high_pot, high_value, high_pot]
-    classes = np.select(conds, [UNCLASSIFIED, "star", "cash_cow", "potential"], "long_tail")
-    whys = np.where(unknown, "inputs", "matrix")
+    never_bought = value == "potential"
+    conds = [unknown, never_bought, high_value & high_pot, high_value, high_pot]
+    classes = np.select(
+        conds, [UNCLASSIFIED, "prospect", "star", "cash_cow", "potential"], "long_tail"
+    )
+    whys = np.select([unknown, never_bought], ["inputs", "prospect"], "matrix")
     return classes.astype(object), whys.astype(object)
+
+
+def value_tier_peak(df: pd.DataFrame, rules: Rules, cuts: dict) -> Result:
+    """The value tier of the customer's best 365 days (metric peak_value, in the rule set's
+    basis) against today's cut points: a churned former core customer stays visible as a
+    lost core customer. Cut points of the absolute method are the fixed amounts."""
+    peak = _optional_col(df, "peak_value")
+    orders = _col(df, "orders_total")
+    core = cuts.get("value_core")
+    important = cuts.get("value_important")
+    core_v = np.inf if core is None else core
+    important_v = np.inf if important is None else important
+    return _select(
+        df,
+        [
+            (df["duplicate_of"].notna(), UNCLASSIFIED, "duplicate"),
+            (orders == 0, "potential", "no_purchases"),
+            (peak.isna() | (peak <= 0), UNCLASSIFIED, "no_amounts"),
+            (peak >= core_v, "core", "peak"),
+            (peak >= important_v, "important", "peak"),
+        ],
+        ("ordinary", "peak"),
+    )
 
 
 def frequency(df: pd.DataFrame, rules: Rules) -> Result:
@@ -201,25 +260,40 @@ def _score(values: pd.Series, cuts: list[float], *, lower_is_better: bool) -> np
     return (5 - below) if lower_is_better else (1 + below)
 
 
-# RFM segments on the usual recency × frequency grid (rows R 1–5, columns F 1–5).
-_GRID = [
-    # F=1             F=2              F=3               F=4           F=5
-    ["lost", "hibernating", "at_risk", "at_risk", "cant_lose"],  # R=1
-    ["hibernating", "hibernating", "at_risk", "at_risk", "cant_lose"],  # R=2
-    ["about_to_sleep", "about_to_sleep", "need_attention", "loyal", "loyal"],  # R=3
-    ["promising", "potential_loyalist", "potential_loyalist", "loyal", "loyal"],  # R=4
-    ["new", "potential_loyalist", "potential_loyalist", "champions", "champions"],  # R=5
-]
-_GRID_ARRAY = np.array(_GRID, dtype=object)
+# The eight RFM value classes (重要价值 … 一般挽留客户): each of R, F and M is high when its
+# quintile score is 3 or more (at or above the middle fifth), low otherwise. M decides
+# important / general; R × F decide value (both high), develop (recent, not yet frequent),
+# keep (frequent, not recent) and win back (neither).
+RFM_HIGH_SCORE = 3
+ACTIVE_LIFECYCLE = ("new", "repeat", "loyal")
 
 
-def rfm(df: pd.DataFrame, cuts: dict) -> dict[str, Result]:
+def rfm_class(r: np.ndarray, f: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """The value class of scores (1–5) per customer."""
+    r_high, f_high = r >= RFM_HIGH_SCORE, f >= RFM_HIGH_SCORE
+    weight = np.where(m >= RFM_HIGH_SCORE, "important_", "general_")
+    rf = np.select(
+        [r_high & f_high, r_high, f_high], ["value", "develop", "keep"], default="retain"
+    )
+    return np.char.add(weight.astype(str), rf.astype(str)).astype(object)
+
+
+def rfm(df: pd.DataFrame, cuts: dict, life: np.ndarray | None = None) -> dict[str, Result]:
+    """R, F and M quintile scores and the value class. A customer whose lifecycle is active
+    (new, repeat, loyal: not yet dormant by their own rhythm) counts as recent whatever
+    their R quintile, so a recent buyer is never in a keep or win-back class."""
     buyer = (_col(df, "orders_total") > 0) & df["duplicate_of"].isna()
     none_why = np.where(df["duplicate_of"].notna(), "duplicate", "no_purchases").astype(object)
     r = _score(_col(df, "recency_days").fillna(1e9), cuts.get("r", []), lower_is_better=True)
     f = _score(_col(df, "orders_window"), cuts.get("f", []), lower_is_better=False)
     m = _score(_col(df, "revenue_window"), cuts.get("m", []), lower_is_better=False)
-    segment = _GRID_ARRAY[r - 1, f - 1]
+    active = (
+        np.isin(np.asarray(life, dtype=object), ACTIVE_LIFECYCLE)
+        if life is not None
+        else np.zeros(len(df), dtype=bool)
+    )
+    r_class = np.where(active, np.maximum(r, RFM_HIGH_SCORE), r)
+    segment = rfm_class(r_class, np.asarray(f), np.asarray(m))
     out: dict[str, Result] = {}
     for name, values in (("rfm_r", r), ("rfm_f", f), ("rfm_m", m)):
         out[name] = (
@@ -228,7 +302,9 @@ def rfm(df: pd.DataFrame, cuts: dict) -> dict[str, Result]:
         )
     out["rfm_segment"] = (
         np.where(buyer, segment, UNCLASSIFIED).astype(object),
-        np.where(buyer, "grid", none_why).astype(object),
+        np.where(
+            buyer, np.where(active & (r < RFM_HIGH_SCORE), "grid_active", "grid"), none_why
+        ).astype(object),
     )
     return out
 

@@ -24,7 +24,7 @@ def _rfm(key: str) -> Classifier:
 
     def classify(df: pd.DataFrame, ctx: ClassifyContext, got: dict[str, Result]) -> Result:
         if key not in got:
-            got.update(d.rfm(df, dict(ctx.cuts)))
+            got.update(d.rfm(df, dict(ctx.cuts), got["lifecycle"][0]))
         return got[key]
 
     return classify
@@ -33,7 +33,7 @@ def _rfm(key: str) -> Classifier:
 CLASSIFIERS: dict[str, Classifier] = {
     "lifecycle": lambda df, ctx, got: d.lifecycle(df, ctx.rules),
     "value_tier": lambda df, ctx, got: d.value_tier(df, ctx.rules, dict(ctx.cuts)),
-    "loyalty": lambda df, ctx, got: d.loyalty(df, ctx.rules),
+    "loyalty": lambda df, ctx, got: d.loyalty(df, ctx.rules, got["lifecycle"][0]),
     "potential": lambda df, ctx, got: d.potential(df, ctx.rules),
     "value_potential": lambda df, ctx, got: d.value_potential(
         got["value_tier"][0], got["potential"][0]
@@ -46,6 +46,7 @@ CLASSIFIERS: dict[str, Classifier] = {
     "churn_warning": lambda df, ctx, got: d.churn_warning(df, ctx.rules, got["lifecycle"][0]),
     "payment_risk": lambda df, ctx, got: d.payment_risk(df, ctx.rules),
     "problem_customer": lambda df, ctx, got: d.problem_customer(df, ctx.rules),
+    "value_tier_peak": lambda df, ctx, got: d.value_tier_peak(df, ctx.rules, dict(ctx.cuts)),
 }
 
 # Not offered as a customer-list filter: the RFM monetary score (the RFM segment filter and

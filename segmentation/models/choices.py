@@ -3,6 +3,7 @@ labels are English msgids translated in segmentation/locale."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # The options of the value-tier thresholds are declared with the thresholds.
 from segmentation.thresholds import ValueBasis, ValueMethod  # noqa: F401 (re-exported)
@@ -21,20 +22,24 @@ class Dimension(models.TextChoices):
     RFM_R = "rfm_r", _("RFM recency score")
     RFM_F = "rfm_f", _("RFM frequency score")
     RFM_M = "rfm_m", _("RFM monetary score")
-    RFM_SEGMENT = "rfm_segment", _("RFM segment")
+    RFM_SEGMENT = "rfm_segment", _("RFM value class")
     CHURN_WARNING = "churn_warning", _("Churn warning")
     PAYMENT_RISK = "payment_risk", _("Payment risk")
     PROBLEM_CUSTOMER = "problem_customer", _("Problem customer")
+    # Last: its reason reads the lifecycle and the value tier (docs/classification.md).
+    VALUE_TIER_PEAK = "value_tier_peak", _("Value tier at its best")
 
 
+# The sources' lifecycle words (docs/classification.md): 潜在客户, 意向客户, 新客户, 重复购买客户,
+# 忠诚客户, 休眠客户, 流失客户.
 class Lifecycle(models.TextChoices):
-    PROSPECT = "prospect", _("Prospect")
-    INTENT = "intent", _("Intent")
-    NEW = "new", _("New (first purchase)")
-    REPEAT = "repeat", _("Repeat buyer")
-    LOYAL = "loyal", _("Loyal")
-    DORMANT = "dormant", _("Dormant")
-    CHURNED = "churned", _("Churned")
+    PROSPECT = "prospect", pgettext_lazy("lifecycle", "Prospect")
+    INTENT = "intent", pgettext_lazy("lifecycle", "Intent customer")
+    NEW = "new", pgettext_lazy("lifecycle", "New customer")
+    REPEAT = "repeat", pgettext_lazy("lifecycle", "Repeat buyer")
+    LOYAL = "loyal", pgettext_lazy("lifecycle", "Loyal customer")
+    DORMANT = "dormant", pgettext_lazy("lifecycle", "Dormant customer")
+    CHURNED = "churned", pgettext_lazy("lifecycle", "Churned customer")
     UNCLASSIFIED = UNCLASSIFIED, _("Unclassified")
 
 
@@ -42,14 +47,30 @@ class ValueTier(models.TextChoices):
     CORE = "core", _("Core / VIP")
     IMPORTANT = "important", _("Important")
     ORDINARY = "ordinary", _("Ordinary")
-    POTENTIAL = "potential", _("Potential (no purchases yet)")
+    POTENTIAL = "potential", pgettext_lazy("value tier", "No purchase yet")
     UNCLASSIFIED = UNCLASSIFIED, _("Unclassified")
 
 
+# The value tier of a customer's best 365 days (segmentation.metrics: peak_value), against
+# today's cut points: a churned former core customer is a lost core customer.
+class ValueTierPeak(models.TextChoices):
+    CORE = "core", pgettext_lazy("value tier at its best", "Core at its best")
+    IMPORTANT = "important", pgettext_lazy("value tier at its best", "Important at its best")
+    ORDINARY = "ordinary", pgettext_lazy("value tier at its best", "Ordinary at its best")
+    POTENTIAL = "potential", pgettext_lazy("value tier at its best", "Never bought")
+    UNCLASSIFIED = UNCLASSIFIED, _("Unclassified")
+
+
+# Attitude (how a customer feels), not behaviour: a churned or never-bought customer is
+# "not applicable", never swing (摇摆 = weighing suppliers).
+NOT_APPLICABLE = "not_applicable"
+
+
 class Loyalty(models.TextChoices):
-    LOYAL = "loyal", _("Loyal")
-    SWING = "swing", _("Swing")
-    NEW = "new", _("New")
+    LOYAL = "loyal", pgettext_lazy("loyalty", "Loyal")
+    SWING = "swing", pgettext_lazy("loyalty", "Swing")
+    NEW = "new", pgettext_lazy("loyalty", "Too new to tell")
+    NOT_APPLICABLE = NOT_APPLICABLE, _("Not applicable")
     UNCLASSIFIED = UNCLASSIFIED, _("Unclassified")
 
 
@@ -63,15 +84,17 @@ class Potential(models.TextChoices):
 class ValuePotential(models.TextChoices):
     STAR = "star", _("Star")
     CASH_COW = "cash_cow", _("Cash cow")
-    POTENTIAL = "potential", _("Potential")
+    POTENTIAL = "potential", pgettext_lazy("value × potential", "Potential")
     LONG_TAIL = "long_tail", _("Long tail")
+    # Never bought: placed by potential alone, never in the long tail.
+    PROSPECT = "prospect", pgettext_lazy("value × potential", "Prospect to develop")
     UNCLASSIFIED = UNCLASSIFIED, _("Unclassified")
 
 
 class Frequency(models.TextChoices):
     HIGH = "high", _("High frequency")
     LOW = "low", _("Low frequency")
-    ZERO = "zero", _("No purchases in window")
+    ZERO = "zero", _("No purchases in the last 365 days")
     UNCLASSIFIED = UNCLASSIFIED, _("Unclassified")
 
 
@@ -85,23 +108,23 @@ class RfmScore(models.TextChoices):
 
 
 class RfmSegment(models.TextChoices):
-    CHAMPIONS = "champions", _("Champions")
-    LOYAL = "loyal", _("Loyal customers")
-    POTENTIAL_LOYALIST = "potential_loyalist", _("Potential loyalists")
-    NEW = "new", _("New customers")
-    PROMISING = "promising", _("Promising")
-    NEED_ATTENTION = "need_attention", _("Need attention")
-    ABOUT_TO_SLEEP = "about_to_sleep", _("About to sleep")
-    AT_RISK = "at_risk", _("At risk")
-    CANT_LOSE = "cant_lose", _("Can't lose them")
-    HIBERNATING = "hibernating", _("Hibernating")
-    LOST = "lost", _("Lost")
+    """The eight RFM value classes of Chinese practice: R, F and M each high (score ≥ 3) or
+    low; M decides 重要 / 一般, R and F decide 价值 / 发展 / 保持 / 挽留."""
+
+    IMPORTANT_VALUE = "important_value", _("Important value customer")
+    IMPORTANT_DEVELOP = "important_develop", _("Important customer to develop")
+    IMPORTANT_KEEP = "important_keep", _("Important customer to keep")
+    IMPORTANT_RETAIN = "important_retain", _("Important customer to win back")
+    GENERAL_VALUE = "general_value", _("General value customer")
+    GENERAL_DEVELOP = "general_develop", _("General customer to develop")
+    GENERAL_KEEP = "general_keep", _("General customer to keep")
+    GENERAL_RETAIN = "general_retain", _("General customer to win back")
     UNCLASSIFIED = UNCLASSIFIED, _("Unclassified")
 
 
 class Flag(models.TextChoices):
-    YES = "yes", _("Flagged")
-    NO = "no", _("Not flagged")
+    YES = "yes", pgettext_lazy("flag", "Yes")
+    NO = "no", pgettext_lazy("flag", "No")
     UNCLASSIFIED = UNCLASSIFIED, _("Unclassified")
 
 
@@ -120,6 +143,7 @@ CLASS_CHOICES: dict[str, type[models.TextChoices]] = {
     Dimension.CHURN_WARNING: Flag,
     Dimension.PAYMENT_RISK: Flag,
     Dimension.PROBLEM_CUSTOMER: Flag,
+    Dimension.VALUE_TIER_PEAK: ValueTierPeak,
 }
 
 DIMENSIONS: tuple[str, ...] = tuple(Dimension.values)
@@ -152,11 +176,13 @@ CLASS_ORDER: dict[str, tuple[tuple[str, ...], ...]] = {
         (ValueTier.IMPORTANT,),
         (ValueTier.CORE,),
     ),
-    Dimension.LOYALTY: ((Loyalty.SWING, Loyalty.NEW), (Loyalty.LOYAL,)),
+    # Not applicable sits with swing and too-new: short of loyal, neither better nor worse.
+    Dimension.LOYALTY: ((Loyalty.SWING, Loyalty.NEW, Loyalty.NOT_APPLICABLE), (Loyalty.LOYAL,)),
     Dimension.POTENTIAL: ((Potential.LOW,), (Potential.MEDIUM,), (Potential.HIGH,)),
     # Potential (low value, high potential) and cash cow (high value, low potential) are
     # different situations, not a better and a worse one.
     Dimension.VALUE_POTENTIAL: (
+        (ValuePotential.PROSPECT,),
         (ValuePotential.LONG_TAIL,),
         (ValuePotential.POTENTIAL, ValuePotential.CASH_COW),
         (ValuePotential.STAR,),
@@ -165,19 +191,23 @@ CLASS_ORDER: dict[str, tuple[tuple[str, ...], ...]] = {
     Dimension.RFM_R: tuple((s,) for s in ("1", "2", "3", "4", "5")),
     Dimension.RFM_F: tuple((s,) for s in ("1", "2", "3", "4", "5")),
     Dimension.RFM_M: tuple((s,) for s in ("1", "2", "3", "4", "5")),
+    # Retain (R and F low) < keep (R low) and develop (F low) < value; M lifts a class.
     Dimension.RFM_SEGMENT: (
-        (RfmSegment.LOST,),
-        (RfmSegment.HIBERNATING,),
-        (RfmSegment.ABOUT_TO_SLEEP, RfmSegment.AT_RISK, RfmSegment.CANT_LOSE),
-        (RfmSegment.NEED_ATTENTION, RfmSegment.PROMISING, RfmSegment.NEW),
-        (RfmSegment.POTENTIAL_LOYALIST,),
-        (RfmSegment.LOYAL,),
-        (RfmSegment.CHAMPIONS,),
+        (RfmSegment.GENERAL_RETAIN,),
+        (RfmSegment.GENERAL_KEEP, RfmSegment.GENERAL_DEVELOP, RfmSegment.IMPORTANT_RETAIN),
+        (RfmSegment.GENERAL_VALUE, RfmSegment.IMPORTANT_KEEP, RfmSegment.IMPORTANT_DEVELOP),
+        (RfmSegment.IMPORTANT_VALUE,),
     ),
     # A flag going away is the better outcome.
     Dimension.CHURN_WARNING: ((Flag.YES,), (Flag.NO,)),
     Dimension.PAYMENT_RISK: ((Flag.YES,), (Flag.NO,)),
     Dimension.PROBLEM_CUSTOMER: ((Flag.YES,), (Flag.NO,)),
+    Dimension.VALUE_TIER_PEAK: (
+        (ValueTierPeak.POTENTIAL,),
+        (ValueTierPeak.ORDINARY,),
+        (ValueTierPeak.IMPORTANT,),
+        (ValueTierPeak.CORE,),
+    ),
 }
 
 _RANKS: dict[str, dict[str, int]] = {

@@ -164,6 +164,8 @@ class CustomerClasses(models.Model):
     payment_risk_why = _why_field()
     problem_customer = _class_field("problem_customer")
     problem_customer_why = _why_field()
+    value_tier_peak = _class_field("value_tier_peak")
+    value_tier_peak_why = _why_field()
     # Classes waiting out the minimum dwell: {dimension: [computed class, runs so far]}.
     pending = models.JSONField(null=True, blank=True)
     # Custom dimensions (segmentation.custom): {dimension code: class code} and, only for
@@ -190,6 +192,7 @@ class CustomerClasses(models.Model):
     tenure_days = _metric(_("days since first purchase"), integer=True)
     customer_days = _metric(_("days since the record was created"), integer=True)
     interest_days = _metric(_("days since interest was shown"), integer=True)
+    peak_value = _metric(_("value in the best 365 days"))
     active_months = _metric(_("active months in the last 12"), integer=True)
     interval_days = _metric(_("typical days between purchases"))
     due_orders = _metric(_("invoices due"), integer=True)
@@ -294,6 +297,7 @@ METRIC_FIELDS: tuple[str, ...] = (
     "tenure_days",
     "customer_days",
     "interest_days",
+    "peak_value",
     "active_months",
     "interval_days",
     "due_orders",

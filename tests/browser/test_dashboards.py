@@ -70,7 +70,7 @@ def test_manager_reads_every_dashboard_and_clicks_into_a_cell(page, book, manage
         "() => JSON.parse(document.getElementById('chart-matrix-data').textContent)"
     )
     xi = x_labels["x"].index("Repeat buyer")
-    yi = x_labels["y"].index("New (first purchase)")
+    yi = x_labels["y"].index("New customer")
     point = page.evaluate(
         "([xi, yi]) => CRMDash.instances['chart-matrix'].convertToPixel({gridIndex: 0}, [xi, yi])",
         [xi, yi],

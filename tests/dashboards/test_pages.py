@@ -109,6 +109,16 @@ def test_value_matrix_and_pareto(client, book, director_dora):
         ).values_list("customer_id", flat=True)
     )
     assert _listed(client, busy["url"]) == ids
+    # #17 finding 4: the two never-bought customers are in the prospect cell, not the long
+    # tail, and the five cells together hold every classified customer.
+    quadrants = {q["code"]: q for q in data["quadrants"]}
+    prospects = {book["customers"][k].pk for k in ("alice_prospect", "bob_prospect")}
+    assert _listed(client, quadrants["prospect"]["url"]) == prospects
+    assert prospects.isdisjoint(_listed(client, quadrants["long_tail"]["url"]))
+    assert (
+        sum(q["customers"] for q in quadrants.values())
+        == CustomerClasses.objects.filter(run=run).exclude(value_potential="unclassified").count()
+    )
     assert (
         data["pareto"]["customers"]
         == CustomerClasses.objects.filter(run=run, revenue_window__gt=0).count()

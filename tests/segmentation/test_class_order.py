@@ -37,7 +37,7 @@ def test_every_class_but_unclassified_is_ranked_exactly_once(dimension):
         ("churn_warning", "yes", "no", 1),
         ("payment_risk", "no", "yes", -1),
         ("rfm_r", "2", "5", 1),
-        ("rfm_segment", "champions", "at_risk", -1),
+        ("rfm_segment", "important_value", "important_keep", -1),
         ("nonsense", "a", "b", 0),
     ],
 )

@@ -76,8 +76,29 @@ def test_rhythm_needs_enough_orders():
     ],
 )
 def test_lifecycle_loyal_boundaries(orders_window, tenure, expected, why):
-    got = one("lifecycle", orders_window=float(orders_window), tenure_days=float(tenure))
+    # Regular buying (6 active months): loyalty is loyal, so behaviour alone decides.
+    got = one(
+        "lifecycle",
+        orders_window=float(orders_window),
+        tenure_days=float(tenure),
+        active_months=6.0,
+    )
     assert got == (expected, why)
+
+
+@pytest.mark.parametrize(
+    ("metrics", "why"),
+    [
+        ({"active_months": 5.0}, "irregular"),
+        ({"active_months": 12.0, "satisfaction": 2.0}, "low_satisfaction"),
+    ],
+)
+def test_lifecycle_loyal_needs_loyalty_that_is_not_swing(metrics, why):
+    # #17 finding 2: buying enough for loyal with a swing loyalty (irregular, or a monthly
+    # buyer with satisfaction 2/5) is a repeat buyer, never 忠诚客户 next to 摇摆.
+    base = {"orders_window": 6.0, "tenure_days": 800.0}
+    assert one("lifecycle", **base, **metrics) == ("repeat", "repeat_swing")
+    assert one("loyalty", **base, **metrics) == ("swing", why)
 
 
 @pytest.mark.parametrize(
@@ -193,26 +214,52 @@ def test_frequency_boundaries(orders, expected):
     assert one("frequency", orders_window=float(orders))[0] == expected
 
 
-def test_rfm_scores_and_segments():
+def test_rfm_scores_and_value_classes():
+    # #17 finding 2/11: the eight RFM value classes, R/F/M high from score 3. Recent rows
+    # are active in the lifecycle; rows 200 days quiet are dormant (R as scored).
     cuts = {**NO_CUTS, "r": [10, 20, 30, 40], "f": [1, 2, 3, 4], "m": [100, 200, 300, 400]}
     frame = metrics_frame(
         {"recency_days": 10.0, "orders_window": 5.0, "revenue_window": 500.0},  # 5,5,5
-        {"recency_days": 41.0, "orders_window": 1.0, "revenue_window": 100.0},  # 1,1,1
-        {"recency_days": 41.0, "orders_window": 5.0, "revenue_window": 401.0},  # 1,5,5
+        {"recency_days": 200.0, "orders_window": 1.0, "revenue_window": 100.0},  # 1,1,1
+        {"recency_days": 200.0, "orders_window": 5.0, "revenue_window": 401.0},  # 1,5,5
         {"recency_days": 11.0, "orders_window": 1.0, "revenue_window": 150.0},  # 4,1,2
+        {"recency_days": 200.0, "orders_window": 1.0, "revenue_window": 401.0},  # 1,1,5
+        {"recency_days": 200.0, "orders_window": 3.0, "revenue_window": 150.0},  # 1,3,2
+        {"recency_days": 25.0, "orders_window": 3.0, "revenue_window": 250.0},  # 3,3,3
+        {"recency_days": 11.0, "orders_window": 2.0, "revenue_window": 250.0},  # 4,2,3
         NON_BUYER,
     )
     out = classify(frame, RULES, cuts)
-    assert list(out["rfm_r"]) == ["5", "1", "1", "4", "unclassified"]
-    assert list(out["rfm_f"]) == ["5", "1", "5", "1", "unclassified"]
-    assert list(out["rfm_m"]) == ["5", "1", "5", "2", "unclassified"]
+    assert list(out["rfm_r"]) == ["5", "1", "1", "4", "1", "1", "3", "4", "unclassified"]
+    assert list(out["rfm_f"]) == ["5", "1", "5", "1", "1", "3", "3", "2", "unclassified"]
+    assert list(out["rfm_m"]) == ["5", "1", "5", "2", "5", "2", "3", "3", "unclassified"]
     assert list(out["rfm_segment"]) == [
-        "champions",
-        "lost",
-        "cant_lose",
-        "promising",
+        "important_value",
+        "general_retain",
+        "important_keep",
+        "general_develop",
+        "important_retain",
+        "general_keep",
+        "important_value",
+        "important_develop",
         "unclassified",
     ]
+
+
+def test_rfm_recent_buyer_is_never_in_a_keep_or_win_back_class():
+    # R quintile 1 (the whole base bought more recently), but 41 days quiet is active by the
+    # lifecycle: R counts as high, so a recent repeat buyer is never 保持/挽留.
+    cuts = {**NO_CUTS, "r": [10, 20, 30, 40], "f": [1, 2, 3, 4], "m": [100, 200, 300, 400]}
+    out = classify(
+        metrics_frame({"recency_days": 41.0, "orders_window": 5.0, "revenue_window": 401.0}),
+        RULES,
+        cuts,
+    )
+    assert (out["lifecycle"].iat[0], out["rfm_r"].iat[0]) == ("repeat", "1")
+    assert (out["rfm_segment"].iat[0], out["rfm_segment_why"].iat[0]) == (
+        "important_value",
+        "grid_active",
+    )
 
 
 @pytest.mark.parametrize(

@@ -239,4 +239,5 @@ def test_segment_command_runs_in_process_with_threads_option(customers):
         "in-process",
         3,
     )
-    assert "8 customers" in out.getvalue()
+    # One language: the default language is zh-hans, so the whole line is (#17 finding 11).
+    assert "8 个客户" in out.getvalue()

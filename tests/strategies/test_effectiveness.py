@@ -143,9 +143,9 @@ def test_effectiveness_per_playbook_for_the_manager(book, manager_maria):
     assert row.lift == 33.3
     assert (row.total.entered, row.total.improved, row.total.slipped) == (6, 1, 1)
     assert row.code == "test-dormant"
-    assert row.class_label == "休眠"
+    assert row.class_label == "休眠客户"
     with translation.override("en"):
-        assert playbook_effectiveness(user=manager_maria).rows[0].class_label == "Dormant"
+        assert playbook_effectiveness(user=manager_maria).rows[0].class_label == "Dormant customer"
     assert row.can_improve
     assert row.can_slip
 

@@ -6,6 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from tqdm import tqdm
 
 from crm.queue import QueueUnavailable
@@ -93,9 +94,16 @@ class Command(BaseCommand):
             bar.close()
         if run.status == RunStatus.FAILED:
             raise CommandError(f"{run.as_of}: the run failed: {run.error}")
+        # One language for the whole line (the status label is translated, so is the rest).
+        customers = ngettext("%(n)s customer", "%(n)s customers", run.customers_total) % {
+            "n": run.customers_total
+        }
+        changes = ngettext("%(n)s change", "%(n)s changes", run.changes_total) % {
+            "n": run.changes_total
+        }
+        rule_set = gettext("rule set v%(v)s") % {"v": run.rule_set.version}
         self.stdout.write(
-            f"{run.as_of}: {run.get_status_display()} · {run.customers_total} customers · "
-            f"{run.changes_total} changes · rule set v{run.rule_set.version}"
+            f"{run.as_of}: {run.get_status_display()} · {customers} · {changes} · {rule_set}"
         )
 
     def _follow(self, run: Run, progress) -> Run:

@@ -110,7 +110,7 @@ def backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("segmentation", "0011_list_filter_indexes"),
+        ("segmentation", "0012_customerclasses_p_buy_365d"),
         # Playbooks keyed on an old RFM code are remapped here, in the same migration.
         ("strategies", "0010_touch_due"),
     ]

@@ -154,7 +154,7 @@ def test_past_value_keeps_a_lost_core_customer_visible(client, history_book, dir
 
 
 def test_migration_maps_old_rfm_codes_everywhere(history_book):
-    migration = importlib.import_module("segmentation.migrations.0012_story_classes")
+    migration = importlib.import_module("segmentation.migrations.0013_story_classes")
     run = segmentation_run(as_of=AS_OF)
     lost = history_book["lost"]
     # As the old code would have stored them.

@@ -58,7 +58,7 @@ class TokenInvalid(Exception):
 
 def token_check(token: str) -> ApiToken:
     """The token's row (user loaded) if it is valid; raises TokenInvalid saying why."""
-    parts = token.split("_")
+    parts = token.split("_", 2)  # the secret itself may contain "_"
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX or len(parts[1]) != PREFIX_LENGTH:
         raise TokenInvalid("malformed")
     row = ApiToken.objects.select_related("user", "user__team").filter(prefix=parts[1]).first()

@@ -7,6 +7,7 @@ as {index, field, value, reason}."""
 
 from __future__ import annotations
 
+import math
 import tempfile
 import time
 from typing import Any
@@ -58,6 +59,11 @@ def _type_problems(index: int, item: Any) -> list[dict[str, Any]]:
     for name, value in item.items():
         if name not in FIELDS:
             problems.append({"index": index, "field": name, "reason": _("Unknown field.")})
+        elif isinstance(value, float) and not math.isfinite(value):
+            # 1e309 parses to infinity: no amount, date or code is infinite.
+            problems.append(
+                {"index": index, "field": name, "value": _show(value), "reason": _("not a number")}
+            )
         elif value is not None and (isinstance(value, bool) or not isinstance(value, SCALARS)):
             problems.append(
                 {
@@ -120,7 +126,10 @@ def transactions_batch_write(*, actor, items: Any, limit: int) -> dict[str, int]
                     "index": pr.row,
                     "field": "code" if pr.column == "code" else pr.column,
                     "value": pr.value,
-                    "reason": pr.reason,
+                    # The import's hint about creating customers has no API equivalent.
+                    "reason": _("unknown customer code")
+                    if pr.column == "customer_code"
+                    else pr.reason,
                 }
                 for pr in report.problems
             ]

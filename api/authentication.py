@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import authentication, exceptions
 
 from .tokens import TokenInvalid, token_check
 
 MESSAGES = {
-    "malformed": "The token is malformed.",
-    "unknown": "The token is not valid.",
-    "revoked": "The token was revoked.",
-    "expired": "The token has expired.",
-    "inactive": "The token's user is deactivated.",
+    "malformed": gettext_lazy("The token is malformed."),
+    "unknown": gettext_lazy("The token is not valid."),
+    "revoked": gettext_lazy("The token was revoked."),
+    "expired": gettext_lazy("The token has expired."),
+    "inactive": gettext_lazy("The token's user is deactivated."),
 }
 
 
@@ -28,11 +29,11 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         try:
             token = header[1].decode()
         except UnicodeError:
-            raise exceptions.AuthenticationFailed(_(MESSAGES["malformed"])) from None
+            raise exceptions.AuthenticationFailed(str(MESSAGES["malformed"])) from None
         try:
             row = token_check(token)
         except TokenInvalid as exc:
-            raise exceptions.AuthenticationFailed(_(MESSAGES[exc.reason])) from None
+            raise exceptions.AuthenticationFailed(str(MESSAGES[exc.reason])) from None
         return row.user, row
 
     def authenticate_header(self, request):

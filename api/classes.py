@@ -139,9 +139,7 @@ def class_counts(
     rows = qs.values("team_id", "owner_id", "code", "customers").order_by(
         "team_id", "owner_id", "code"
     )
-    return run, [
-        {**r, "label": class_label(dimension, r["code"])} for r in rows if r["customers"]
-    ]
+    return run, [{**r, "label": class_label(dimension, r["code"])} for r in rows if r["customers"]]
 
 
 # Class-changed events ---------------------------------------------------------------------

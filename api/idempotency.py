@@ -24,6 +24,7 @@ HEADER = "Idempotency-Key"
 class _Raced(Exception):
     """Another request stored the same key first: this one's writes are rolled back."""
 
+
 MAX_KEY_LENGTH = 255
 
 

@@ -127,13 +127,13 @@ class WebhookSubscription(models.Model):
     events = models.JSONField(
         _("events"),
         default=list,
-        help_text=_("Event names, e.g. [\"class.changed\", \"task.overdue\"]; empty: all."),
+        help_text=_('Event names, e.g. ["class.changed", "task.overdue"]; empty: all.'),
     )
     dimensions = models.JSONField(
         _("dimensions"),
         default=list,
         blank=True,
-        help_text=_("For class.changed: only these dimensions (e.g. [\"lifecycle\"]); empty: all."),
+        help_text=_('For class.changed: only these dimensions (e.g. ["lifecycle"]); empty: all.'),
     )
     team = models.ForeignKey(
         "crm.Team",

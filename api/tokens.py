@@ -16,7 +16,7 @@ from .models import ApiToken
 if TYPE_CHECKING:
     from crm.models import User
 
-TOKEN_PREFIX = "crm"
+TOKEN_PREFIX = "crm"  # noqa: S105 - the tokens' fixed first word, not a secret
 # 8 characters of prefix (public, to look the row up) + 40 of secret (~240 bits).
 PREFIX_LENGTH = 8
 SECRET_BYTES = 30
@@ -41,9 +41,7 @@ def token_create(
         if not ApiToken.objects.filter(prefix=prefix).exists():
             break
     token = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(SECRET_BYTES)}"
-    expires_at = (
-        timezone.now() + dt.timedelta(days=expires_in_days) if expires_in_days else None
-    )
+    expires_at = timezone.now() + dt.timedelta(days=expires_in_days) if expires_in_days else None
     row = ApiToken.objects.create(
         user=user, name=name[:100], prefix=prefix, digest=_digest(token), expires_at=expires_at
     )

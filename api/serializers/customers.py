@@ -29,12 +29,15 @@ class CustomerSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username", default=None, allow_null=True)
     team = serializers.CharField(source="team.name", default=None, allow_null=True)
     classes = serializers.SerializerMethodField()
+    # Plain text, not e-mail: a masked address (a***@example.com) is what some readers get.
+    email = serializers.CharField()
 
+    # Output only (never bound to input): fields keep their blank/null flags for the schema,
+    # which read_only_fields would drop.
     class Meta:
         model = Customer
         fields = ["id", "code", *CUSTOMER_FIELDS, "owner", "team", "created_at", "updated_at"]
         fields.append("classes")
-        read_only_fields = fields
 
     def get_classes(self, obj) -> dict[str, str]:
         return self.context.get("classes", {}).get(obj.pk, {})
@@ -74,6 +77,8 @@ class CustomerWriteSerializer(StrictModelSerializer):
 
 
 class ContactSerializer(serializers.ModelSerializer):
+    email = serializers.CharField()  # may be masked
+
     class Meta:
         model = Contact
         fields = [
@@ -89,7 +94,6 @@ class ContactSerializer(serializers.ModelSerializer):
             "notes",
             "created_at",
         ]
-        read_only_fields = fields
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -129,7 +133,6 @@ class ContactLogSerializer(serializers.ModelSerializer):
             "rep",
             "created_at",
         ]
-        read_only_fields = fields
 
 
 class ContactLogWriteSerializer(StrictModelSerializer):
@@ -176,7 +179,6 @@ class TransactionSerializer(serializers.ModelSerializer):
             "paid_date",
             "created_at",
         ]
-        read_only_fields = fields
 
 
 def validate_follow_up(value):

@@ -22,7 +22,12 @@ from customers.access import (
 from customers.filters import CustomerFilter
 from customers.models import Contact
 from customers.privacy import PERSONAL_FIELDS, personal_data_visible
-from customers.selectors import SORT_OPTIONS, customer_duplicates, customer_list, users_assignable_by
+from customers.selectors import (
+    SORT_OPTIONS,
+    customer_duplicates,
+    customer_list,
+    users_assignable_by,
+)
 from customers.services import (
     can_manage_customers,
     contact_log_create,
@@ -44,7 +49,18 @@ from ..serializers.customers import (
     CustomerWriteSerializer,
     TransactionSerializer,
 )
-from .common import CODE, ERRORS, IDEMPOTENCY_KEY, WRITE_ERRORS, customer_by_code, cursor
+from .common import (
+    CODE,
+    CURSOR,
+    ERRORS,
+    IDEMPOTENCY_KEY,
+    PAGE_SIZE,
+    WRITE_ERRORS,
+    cursor,
+    customer_by_code,
+    id_parameter,
+    object_id,
+)
 
 MAX_PAGE_SIZE = 200
 
@@ -72,7 +88,7 @@ def _filter_parameters() -> list[OpenApiParameter]:
         OpenApiParameter("sort", str, enum=list(SORT_OPTIONS)),
         OpenApiParameter("after", str, description="Cursor: the page after this one"),
         OpenApiParameter("before", str, description="Cursor: the page before this one"),
-        OpenApiParameter("page_size", int, description=f"1–{MAX_PAGE_SIZE}, default 50"),
+        PAGE_SIZE,
     ]
 
 
@@ -111,6 +127,8 @@ class CustomerListView(APIView):
     def get(self, request):
         params = request.query_params
         size = _page_size(params)
+        if "sort" in params and params["sort"] not in SORT_OPTIONS:
+            raise ValidationError({"sort": [_("One of: %s.") % ", ".join(SORT_OPTIONS)]})
         filterset, page = customer_list(user=request.user, params=params, per_page=size)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
@@ -183,7 +201,7 @@ def _check_duplicates(*, user, data, confirm: bool, exclude_id) -> None:
                 "confirm_duplicate": [
                     _(
                         "A customer with the same name, phone or tax number already exists "
-                        "(%(n)s). Send \"confirm_duplicate\": true if this is a different "
+                        '(%(n)s). Send "confirm_duplicate": true if this is a different '
                         "customer."
                     )
                     % {"n": ", ".join(c.external_code for c in found) or _("another rep's")}
@@ -313,14 +331,14 @@ class ContactListView(APIView):
 class ContactDetailView(APIView):
     @extend_schema(
         operation_id="contacts_update",
-        parameters=[CODE],
+        parameters=[CODE, id_parameter("contact_id")],
         request=ContactWriteSerializer,
         responses={200: ContactSerializer, **WRITE_ERRORS},
         summary="Change a contact (only the fields sent)",
     )
     def patch(self, request, code: str, contact_id: int):
         customer = customer_by_code(user=request.user, code=code)
-        contact = Contact.objects.filter(customer=customer, pk=contact_id).first()
+        contact = Contact.objects.filter(customer=customer, pk=object_id(contact_id)).first()
         if contact is None:
             raise classes_not_found()
         ser = ContactWriteSerializer(contact, data=request.data, partial=True)
@@ -352,8 +370,8 @@ class ContactLogListView(APIView):
         operation_id="contact_logs_list",
         parameters=[
             CODE,
-            OpenApiParameter("cursor", str),
-            OpenApiParameter("page_size", int),
+            CURSOR,
+            PAGE_SIZE,
         ],
         responses={200: ContactLogSerializer(many=True), **ERRORS},
         summary="A customer's contact logs (沟通记录), newest first",
@@ -390,7 +408,7 @@ class TransactionListView(APIView):
 
     @extend_schema(
         operation_id="transactions_list",
-        parameters=[CODE, OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)],
+        parameters=[CODE, CURSOR, PAGE_SIZE],
         responses={200: TransactionSerializer(many=True), **ERRORS},
         summary="A customer's transactions (交易/订单), newest first",
     )

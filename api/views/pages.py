@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
+from rest_framework.exceptions import NotFound
+from rest_framework.views import APIView
 
 from ..models import ApiToken
 from ..tokens import token_create, token_revoke, tokens_of
@@ -74,3 +76,18 @@ class TokenRevokeView(LoginRequiredMixin, View):
         token_revoke(actor=request.user, token_id=row.pk)
         messages.success(request, _("The token %(prefix)s… was revoked.") % {"prefix": row.prefix})
         return HttpResponseRedirect(reverse("api:tokens"))
+
+
+class ApiNotFoundView(APIView):
+    schema = None  # not an operation of the API
+
+    def dispatch(self, request, *args, **kwargs):
+        return super().dispatch(request, *args, **kwargs)
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise NotFound()
+
+    def get(self, request, *args, **kwargs):
+        raise NotFound()
+
+    post = put = patch = delete = get

@@ -24,7 +24,16 @@ from ..audit import api_write_log
 from ..idempotency import idempotent
 from ..permissions import IsCrmAdmin
 from ..serializers.base import StrictSerializer
-from .common import ERRORS, IDEMPOTENCY_KEY, WRITE_ERRORS, cursor
+from .common import (
+    CURSOR,
+    ERRORS,
+    IDEMPOTENCY_KEY,
+    PAGE_SIZE,
+    WRITE_ERRORS,
+    cursor,
+    id_parameter,
+    object_id,
+)
 
 
 class TaskSerializer(serializers.Serializer):
@@ -58,14 +67,14 @@ class TaskListView(APIView):
                 enum=TASK_STATUSES,
                 description="open (default: open or snoozed) or one status",
             ),
-            OpenApiParameter("cursor", str),
-            OpenApiParameter("page_size", int),
+            CURSOR,
+            PAGE_SIZE,
         ],
         responses={200: TaskSerializer(many=True), **ERRORS},
         summary="My tasks (任务): those of the customers I own",
     )
     def get(self, request):
-        wanted = request.query_params.get("status") or "open"
+        wanted = request.query_params.get("status", "open")
         if wanted not in TASK_STATUSES:
             raise ValidationError({"status": [_("One of: %s.") % ", ".join(TASK_STATUSES)]})
         qs = tasks_visible_to(request.user).filter(customer__owner=request.user)
@@ -89,8 +98,8 @@ class TaskSnoozeSerializer(StrictSerializer):
 
 
 def _task_response(request, task):
-    task = tasks_visible_to(request.user).select_related("customer", "step__playbook").get(
-        pk=task.pk
+    task = (
+        tasks_visible_to(request.user).select_related("customer", "step__playbook").get(pk=task.pk)
     )
     return Response(TaskSerializer(task).data)
 
@@ -98,7 +107,7 @@ def _task_response(request, task):
 class TaskCompleteView(APIView):
     @extend_schema(
         operation_id="tasks_complete",
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IDEMPOTENCY_KEY, id_parameter("task_id")],
         request=TaskCompleteSerializer,
         responses={200: TaskSerializer, **WRITE_ERRORS},
         summary="Mark a task done (optionally logging the contact)",
@@ -108,7 +117,9 @@ class TaskCompleteView(APIView):
         ser = TaskCompleteSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         with transaction.atomic():
-            task = task_complete(actor=request.user, task_id=task_id, **ser.validated_data)
+            task = task_complete(
+                actor=request.user, task_id=object_id(task_id), **ser.validated_data
+            )
             api_write_log(request, action="task.complete", object_ref=str(task.pk), updated=1)
         return _task_response(request, task)
 
@@ -116,7 +127,7 @@ class TaskCompleteView(APIView):
 class TaskSnoozeView(APIView):
     @extend_schema(
         operation_id="tasks_snooze",
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IDEMPOTENCY_KEY, id_parameter("task_id")],
         request=TaskSnoozeSerializer,
         responses={200: TaskSerializer, **WRITE_ERRORS},
         summary="Snooze a task for 1–30 days",
@@ -126,7 +137,9 @@ class TaskSnoozeView(APIView):
         ser = TaskSnoozeSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         with transaction.atomic():
-            task = task_snooze(actor=request.user, task_id=task_id, days=ser.validated_data["days"])
+            task = task_snooze(
+                actor=request.user, task_id=object_id(task_id), days=ser.validated_data["days"]
+            )
             api_write_log(request, action="task.snooze", object_ref=str(task.pk), updated=1)
         return _task_response(request, task)
 
@@ -171,11 +184,12 @@ class PlaybookListView(APIView):
 class PlaybookDetailView(APIView):
     @extend_schema(
         operation_id="playbooks_get",
+        parameters=[id_parameter("playbook_id")],
         responses={200: PlaybookSerializer, **ERRORS},
         summary="One playbook",
     )
     def get(self, request, playbook_id: int):
-        playbook = _playbooks().filter(pk=playbook_id).first()
+        playbook = _playbooks().filter(pk=object_id(playbook_id)).first()
         if playbook is None:
             raise NotFound()
         return Response(PlaybookSerializer(playbook).data)
@@ -242,10 +256,13 @@ class RunListView(APIView):
 
 class RunDetailView(APIView):
     @extend_schema(
-        operation_id="runs_get", responses={200: RunSerializer, **ERRORS}, summary="One run"
+        operation_id="runs_get",
+        parameters=[id_parameter("run_id")],
+        responses={200: RunSerializer, **ERRORS},
+        summary="One run",
     )
     def get(self, request, run_id: int):
-        run = classes.run_get(run_id)
+        run = classes.run_get(object_id(run_id))
         if run is None:
             raise NotFound()
         return Response(classes.run_as_dict(run))
@@ -274,7 +291,7 @@ class ClassCountsView(APIView):
     )
     def get(self, request):
         user = request.user
-        dimension = request.query_params.get("dimension") or "lifecycle"
+        dimension = request.query_params.get("dimension", "lifecycle")
         if dimension not in classes.dimensions():
             raise ValidationError({"dimension": [_("Unknown dimension.")]})
         if user.sees_all_teams:
@@ -284,7 +301,9 @@ class ClassCountsView(APIView):
         else:
             team_ids, owner_id = None, user.pk
         run, rows = classes.class_counts(dimension=dimension, team_ids=team_ids, owner_id=owner_id)
-        team_names = dict(Team.objects.filter(pk__in={r["team_id"] for r in rows}).values_list("pk", "name"))
+        team_names = dict(
+            Team.objects.filter(pk__in={r["team_id"] for r in rows}).values_list("pk", "name")
+        )
         usernames = dict(
             User.objects.filter(pk__in={r["owner_id"] for r in rows}).values_list("pk", "username")
         )
@@ -302,7 +321,11 @@ class ClassCountsView(APIView):
             team["classes"][r["code"]] = team["classes"].get(r["code"], 0) + r["customers"]
             rep = team["reps"].setdefault(
                 r["owner_id"],
-                {"owner_id": r["owner_id"], "username": usernames.get(r["owner_id"]), "classes": {}},
+                {
+                    "owner_id": r["owner_id"],
+                    "username": usernames.get(r["owner_id"]),
+                    "classes": {},
+                },
             )
             rep["classes"][r["code"]] = r["customers"]
         out = [{**t, "reps": list(t["reps"].values())} for t in teams.values()]

@@ -129,8 +129,10 @@ def delivery_attempt(delivery_id: int) -> int | None:
 def deliveries_replay(*, ids: list[int]) -> int:
     """Puts dead (or delivered) deliveries back to pending with a fresh try budget and sends
     them again (admin's replay action)."""
-    n = WebhookDelivery.objects.filter(pk__in=ids).exclude(status=DeliveryStatus.PENDING).update(
-        status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=None, last_error=""
+    n = (
+        WebhookDelivery.objects.filter(pk__in=ids)
+        .exclude(status=DeliveryStatus.PENDING)
+        .update(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=None, last_error="")
     )
     from ..tasks import webhook_deliver_task
 

@@ -29,7 +29,6 @@ def _fresh_throttle_cache():
     from django.core.cache import cache
 
     cache.clear()
-    yield
 
 
 @pytest.fixture

@@ -321,7 +321,9 @@ def test_deactivated_user_token(api, tokens, personas):
 
 
 def test_valid_batch_writes_and_updates(alice, api_world):
-    r = alice.post(BATCH, {"items": [_order(), _order(code="ORD-ALICE-1", amount=99)]}, format="json")
+    r = alice.post(
+        BATCH, {"items": [_order(), _order(code="ORD-ALICE-1", amount=99)]}, format="json"
+    )
     assert r.status_code == 200, r.content
     assert r.json() == {"rows": 2, "created": 1, "updated": 1}
     assert Transaction.objects.get(external_code="ORD-ALICE-1").amount == 99

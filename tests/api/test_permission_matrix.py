@@ -93,7 +93,9 @@ MATRIX: dict[str, list[Call]] = {
     "api:classes": [Call("get", lambda w: f"{ALICE}/classes/", scoped(200))],
     "api:contacts": [
         Call("get", lambda w: f"{ALICE}/contacts/", scoped(200)),
-        Call("post", lambda w: f"{ALICE}/contacts/", scoped(201), lambda w, who: {"name": "HACKED"}),
+        Call(
+            "post", lambda w: f"{ALICE}/contacts/", scoped(201), lambda w, who: {"name": "HACKED"}
+        ),
     ],
     "api:contact": [
         Call(
@@ -119,7 +121,9 @@ MATRIX: dict[str, list[Call]] = {
     ],
     "api:tasks": [Call("get", lambda w: "/api/v1/tasks/", everyone(200))],
     "api:task_complete": [
-        Call("post", lambda w: f"/api/v1/tasks/{w.task.pk}/complete/", scoped(200), lambda w, who: {})
+        Call(
+            "post", lambda w: f"/api/v1/tasks/{w.task.pk}/complete/", scoped(200), lambda w, who: {}
+        )
     ],
     "api:task_snooze": [
         Call(
@@ -148,6 +152,12 @@ MATRIX: dict[str, list[Call]] = {
         Call("get", lambda w: "/api/v1/runs/999999/", everyone(404)),
     ],
     "api:class_counts": [Call("get", lambda w: "/api/v1/class-counts/", everyone(200))],
+    "api:not_found": [
+        Call("get", lambda w: "/api/v1/nowhere/", everyone(404)),
+        Call("get", lambda w: "/api/v1/runs/-1/", everyone(404)),
+        Call("get", lambda w: "/api/v1/customers/A%2FB/classes/x/", everyone(404)),
+        Call("post", lambda w: "/api/v1/tasks/abc/complete/", everyone(404), lambda w, who: {}),
+    ],
 }
 
 

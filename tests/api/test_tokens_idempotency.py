@@ -107,7 +107,12 @@ BATCH = "/api/v1/transactions/batch/"
 def _items(n=2, amount="10"):
     return {
         "items": [
-            {"customer_code": "ALICE-1", "code": f"IDEM-{i}", "date": "2026-03-02", "amount": amount}
+            {
+                "customer_code": "ALICE-1",
+                "code": f"IDEM-{i}",
+                "date": "2026-03-02",
+                "amount": amount,
+            }
             for i in range(n)
         ]
     }
@@ -143,15 +148,23 @@ def test_idempotency_failed_request_is_not_stored(api, tokens, api_world):
     assert client.post(BATCH, bad, format="json", HTTP_IDEMPOTENCY_KEY="k-3").status_code == 400
     assert not IdempotencyRecord.objects.exists()
     # The corrected request with the same key goes through.
-    assert client.post(BATCH, _items(1), format="json", HTTP_IDEMPOTENCY_KEY="k-3").status_code == 200
+    assert (
+        client.post(BATCH, _items(1), format="json", HTTP_IDEMPOTENCY_KEY="k-3").status_code == 200
+    )
 
 
 def test_idempotency_keys_are_per_user(api, tokens, api_world):
     bearer(api, tokens["rep_alice"]).post(
-        "/api/v1/customers/", {"code": "K-A", "name": "甲"}, format="json", HTTP_IDEMPOTENCY_KEY="same"
+        "/api/v1/customers/",
+        {"code": "K-A", "name": "甲"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="same",
     )
     r = bearer(api, tokens["rep_amy"]).post(
-        "/api/v1/customers/", {"code": "K-B", "name": "乙"}, format="json", HTTP_IDEMPOTENCY_KEY="same"
+        "/api/v1/customers/",
+        {"code": "K-B", "name": "乙"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="same",
     )
     assert r.status_code == 201
     assert Customer.objects.filter(external_code__in=["K-A", "K-B"]).count() == 2

@@ -35,10 +35,14 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's name
+            def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 receiver.requests.append(
-                    {"path": self.path, "headers": dict(self.headers), "body": self.rfile.read(length)}
+                    {
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": self.rfile.read(length),
+                    }
                 )
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(status)
@@ -80,8 +84,13 @@ def run_with_changes(personas):
             run=run, customer=customer, dimension="lifecycle", from_code="repeat", to_code="dormant"
         )
     bob_customer = CustomerFactory(owner=personas["rep_bob_other_team"])
-    ClassChangeFactory(run=run, customer=bob_customer, dimension="value_tier", from_code="core",
-                       to_code="important")
+    ClassChangeFactory(
+        run=run,
+        customer=bob_customer,
+        dimension="value_tier",
+        from_code="core",
+        to_code="important",
+    )
     return run
 
 
@@ -116,7 +125,12 @@ def test_class_changed_per_dimension_signed_json(receiver, run_with_changes):
         payload = json.loads(req["body"])
         by_dim[payload["data"]["dimension"]] = payload["data"]
     move = by_dim["lifecycle"]["moves"][0]
-    assert (move["from"], move["to"], move["customers"], move["core"]) == ("repeat", "dormant", 4, 3)
+    assert (move["from"], move["to"], move["customers"], move["core"]) == (
+        "repeat",
+        "dormant",
+        4,
+        3,
+    )
     assert sub.deliveries.count() == 2
 
 
@@ -218,7 +232,9 @@ def test_unreachable_target_is_retried(run_with_changes, monkeypatch):
     assert len(calls) == 2
 
 
-def test_post_run_hook_enqueues_after_commit(run_with_changes, receiver, django_capture_on_commit_callbacks):
+def test_post_run_hook_enqueues_after_commit(
+    run_with_changes, receiver, django_capture_on_commit_callbacks
+):
     """The run only calls the hook; the events go out from a Celery task after it committed."""
     from segmentation.hooks import run_post_run_hooks
 
@@ -260,7 +276,11 @@ def test_sweep_tasks_created_overdue_and_claims(personas, team_a, receiver, sett
     assert payloads["customer.claimed"]["claims"][0]["code"] == pooled.external_code
     assert payloads["customer.claimed"]["claims"][0]["username"] == "rep_amy"
     # Nothing is announced twice.
-    assert events_sweep(today=today) == {"task.created": 0, "task.overdue": 0, "customer.claimed": 0}
+    assert events_sweep(today=today) == {
+        "task.created": 0,
+        "task.overdue": 0,
+        "customer.claimed": 0,
+    }
     # Eager Celery: the deliveries went out when the sweep committed... or are sent now.
     for d in WebhookDelivery.objects.filter(status="pending"):
         delivery_attempt(d.pk)

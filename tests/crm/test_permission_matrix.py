@@ -80,9 +80,7 @@ def discover_patterns() -> list[tuple[str, str]]:
 ALL_PATTERNS = discover_patterns()
 # /api/v1/ answers with tokens and 401s, not login redirects: tests/api/test_permission_matrix.py
 # walks every one of its routes the same way (and fails for a route it does not know).
-SITE_PATTERNS = [
-    (k, r) for k, r in ALL_PATTERNS if not r.startswith(("admin/", "api/v1/"))
-]
+SITE_PATTERNS = [(k, r) for k, r in ALL_PATTERNS if not r.startswith(("admin/", "api/v1/"))]
 ADMIN_PATTERNS = [(k, r) for k, r in ALL_PATTERNS if r.startswith("admin/")]
 
 
@@ -318,9 +316,9 @@ MATRIX: dict[str, Route] = {
 
 def _snapshot(world: World) -> tuple:
     """What a refused POST must leave alone."""
+    from api.models import ApiToken
     from customers.models import Contact, ContactLog, Customer
     from segmentation.models import ClassPin
-    from api.models import ApiToken
     from strategies.models import Task
 
     c = Customer.objects.get(pk=world.customer.pk)

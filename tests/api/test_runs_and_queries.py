@@ -49,7 +49,8 @@ def test_admin_starts_a_run_and_reads_its_classes(api, tokens, personas):
     classes = client.get(f"/api/v1/customers/{loyal.external_code}/classes/").json()
     assert classes["run"]["id"] == run["id"]
     lifecycle = next(c for c in classes["classes"] if c["dimension"] == "lifecycle")
-    assert lifecycle["code"] and lifecycle["reason"]
+    assert lifecycle["code"]
+    assert lifecycle["reason"]
     listed = client.get("/api/v1/customers/?lifecycle=" + lifecycle["code"]).json()["results"]
     assert loyal.external_code in [c["code"] for c in listed]
     assert listed[0]["classes"]["lifecycle"]

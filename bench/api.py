@@ -125,7 +125,7 @@ def bench_list(name: str, client: Client, repeat: int) -> None:
             if r.status_code != 200:
                 sys.exit(f"{label}: {r.status_code} {r.content[:300]!r}")
         times.sort()
-        p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
+        p95 = times[min(len(times) - 1, round(0.95 * len(times)) - 1)]
         print(
             f"{name:<8} {label:<20} median {statistics.median(times):7.1f} ms  "
             f"p95 {p95:7.1f} ms  {queries} queries"

@@ -145,9 +145,10 @@ def main() -> None:
     settings.ALLOWED_HOSTS = ["*"]
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
     top_up(args.customers)
-    admin = User.objects.filter(role=Role.ADMIN).first() or User.objects.filter(
-        is_superuser=True
-    ).first()
+    admin = (
+        User.objects.filter(role=Role.ADMIN).first()
+        or User.objects.filter(is_superuser=True).first()
+    )
     if admin is None:
         admin = User.objects.create(username="bench_admin", role=Role.ADMIN, is_superuser=True)
     team_id = (

@@ -110,9 +110,12 @@ def _cursor(name: str, start_at=None) -> tuple[EventCursor, bool]:
     return cursor, created
 
 
-def _by_owner(pairs: list[tuple[int | None, int | None]], team_id: int | None) -> list[dict]:
-    """[(owner id, team id)] → [{owner_id, username, count}] for one team (or all)."""
-    counts = Counter(owner for owner, team in pairs if team_id is None or team == team_id)
+def _by_owner(rows: list[tuple[int | None, int | None, int]], team_id: int | None) -> list[dict]:
+    """[(owner id, team id, count)] → [{owner_id, username, count}] for one team (or all)."""
+    counts: Counter = Counter()
+    for owner, team, n in rows:
+        if team_id is None or team == team_id:
+            counts[owner] += n
     names = dict(User.objects.filter(pk__in=[o for o in counts if o]).values_list("pk", "username"))
     return [
         {"owner_id": owner, "username": names.get(owner) if owner else None, "count": n}
@@ -135,16 +138,19 @@ def events_sweep(*, today: dt.date | None = None) -> dict[str, int]:
         return lambda: model.objects.order_by("-pk").values_list("pk", flat=True).first()
 
     cursor, _new = _cursor("task.created", newest(Task))
-    new = list(
-        Task.objects.filter(pk__gt=cursor.last_id)
-        .values_list("pk", "owner_id", "customer__team_id")
-        .order_by("pk")[:50_000]
-    )
-    if new:
-        cursor.last_id = new[-1][0]
+    top = newest(Task)() or 0
+    if top > cursor.last_id:
+        # Counted in the database per owner and team: a nightly run can create 100,000s.
+        created = list(
+            Task.objects.filter(pk__gt=cursor.last_id, pk__lte=top)
+            .values_list("owner_id", "customer__team_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        cursor.last_id = top
         cursor.save(update_fields=["last_id"])
         for sub in _subscriptions(EventKind.TASK_CREATED):
-            by_owner = _by_owner([(o, t) for _pk, o, t in new], sub.team_id)
+            by_owner = _by_owner(created, sub.team_id)
             if by_owner:
                 data = {
                     "count": sum(r["count"] for r in by_owner),
@@ -171,9 +177,8 @@ def events_sweep(*, today: dt.date | None = None) -> dict[str, int]:
         )
         cursor.last_date = day
         cursor.save(update_fields=["last_date"])
-        pairs = [(o, t) for o, t, n in overdue for _ in range(n)] if overdue else []
-        for sub in _subscriptions(EventKind.TASK_OVERDUE) if pairs else []:
-            by_owner = _by_owner(pairs, sub.team_id)
+        for sub in _subscriptions(EventKind.TASK_OVERDUE) if overdue else []:
+            by_owner = _by_owner(overdue, sub.team_id)
             if by_owner:
                 data = {
                     "day": day.isoformat(),

@@ -77,7 +77,8 @@ def _filter_parameters() -> list[OpenApiParameter]:
                 OpenApiParameter(
                     name,
                     str,
-                    enum=[str(c) for c, _label in flt.extra["choices"]],
+                    # Empty means "no filter", as the list page's form sends it.
+                    enum=["", *(str(c) for c, _label in flt.extra["choices"])],
                     description=str(flt.label or name),
                 )
             )

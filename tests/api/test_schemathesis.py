@@ -49,7 +49,22 @@ OPERATIONS = {op.ok().label: op.ok() for op in SCHEMA.get_all_operations()}
 
 
 @pytest.fixture
-def admin_token(personas, api_world, monkeypatch, settings):
+def _keep_connection():
+    """schemathesis calls the WSGI app directly, which would close the database connection
+    at the end of each request (request_finished): the test's transaction with it, on
+    PostgreSQL. Django's own test client switches this off the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def admin_token(personas, api_world, monkeypatch, settings, _keep_connection):
     from api.tokens import token_create
     from segmentation import workflow
     from tests.strategies.factories import RunFactory

@@ -3,6 +3,7 @@ Phone, e-mail and WeChat are masked exactly as on the pages (customers.privacy).
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -156,6 +157,11 @@ class ContactLogWriteSerializer(StrictModelSerializer):
             raise serializers.ValidationError(_("Write what was said or agreed."))
         return value
 
+    def validate_next_follow_up(self, value):
+        if value and value < timezone.localdate():
+            raise serializers.ValidationError(_("The next follow-up cannot be in the past."))
+        return value
+
 
 class TransactionSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="external_code", allow_null=True)
@@ -179,16 +185,3 @@ class TransactionSerializer(serializers.ModelSerializer):
             "paid_date",
             "created_at",
         ]
-
-
-def validate_follow_up(value):
-    from django.utils import timezone
-
-    if value and value < timezone.localdate():
-        raise serializers.ValidationError(_("The next follow-up cannot be in the past."))
-    return value
-
-
-ContactLogWriteSerializer.validate_next_follow_up = staticmethod(  # type: ignore[attr-defined]
-    lambda value: validate_follow_up(value)
-)

@@ -81,9 +81,6 @@ class TokenRevokeView(LoginRequiredMixin, View):
 class ApiNotFoundView(APIView):
     schema = None  # not an operation of the API
 
-    def dispatch(self, request, *args, **kwargs):
-        return super().dispatch(request, *args, **kwargs)
-
     def http_method_not_allowed(self, request, *args, **kwargs):
         raise NotFound()
 

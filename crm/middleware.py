@@ -32,6 +32,10 @@ class SessionRenewMiddleware:
         if session is None or user is None or not user.is_authenticated:
             # Anonymous visitors (and a session just flushed by log-out) have nothing to renew.
             return response
+        if session.session_key is None:
+            # Authenticated without a session (an API token, api.authentication): renewing
+            # would create a session row per API request.
+            return response
         now = int(time.time())
         renewed = session.get(RENEWED_AT)
         interval = settings.SESSION_RENEW_INTERVAL

@@ -27,6 +27,7 @@ urlpatterns = [
     path("strategies/", include("strategies.urls")),
     path("segmentation/", include("segmentation.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("api/", include("api.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -31,11 +31,15 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "simple_history",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "crm",
     "customers",
     "segmentation",
     "strategies",
     "dashboards",
+    "api",
     # Above every domain app: the demo-data generator (seed_demo, demo_logins).
     "demo",
 ]
@@ -234,6 +238,55 @@ CELERY_BEAT_SCHEDULE["segmentation-nightly"] = {
     "task": "segmentation.tasks.segmentation_run_task",
     "schedule": crontab(hour=_seg_hour, minute=_seg_minute),
     "kwargs": {"triggered_by": "nightly"},
+}
+
+# REST API (api/, docs/api.md): Bearer tokens or the site's session; JSON only; every response
+# through the api's error handler (4xx bodies name the item and field).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Bearer first: an anonymous request gets 401 with WWW-Authenticate: Bearer.
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsActiveUser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # NaN / Infinity are not JSON; 1e309 parses to inf and the decimal fields refuse it.
+    "STRICT_JSON": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "客户分类管理 CRM API",
+    "DESCRIPTION": "Customers, classes (客户分类), transactions, contact logs, tasks, "
+    "playbooks and runs. See docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI from drf-spectacular-sidecar (static files, no CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.strict_requests",
+    ],
+}
+# Requests per token (or per session user) and minute; 429 with Retry-After beyond it.
+API_RATE = env("API_RATE", default="600/min")
+# Most rows one transactions batch may carry (all-or-nothing).
+API_BATCH_LIMIT = 10_000
+# Outbound events: a delivery is tried this many times, waiting 30 s, 60 s, 120 s … (at most
+# an hour) between tries, then it lands in the dead-letter list (admin) for a replay.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+# Task created/overdue and pool claims are collected every few minutes (api.tasks).
+CELERY_BEAT_SCHEDULE["api-events-sweep"] = {
+    "task": "api.tasks.events_sweep_task",
+    "schedule": 300.0,
 }
 
 LOGGING = {

@@ -79,7 +79,10 @@ def decimal(
     elif isinstance(value, int | float):
         number = Decimal(str(value))
         if isinstance(value, float):
-            number = round(number, places)  # binary floats from Excel: 12.3 is 12.29999…
+            try:
+                number = round(number, places)  # binary floats from Excel: 12.3 is 12.29999…
+            except InvalidOperation:  # 1e26 and up: beyond Decimal's precision, and any column's
+                raise CellError(_("too large")) from None
     else:
         raw = MONEY_CLEAN.sub("", str(value).strip())
         try:

@@ -78,7 +78,9 @@ def discover_patterns() -> list[tuple[str, str]]:
 
 
 ALL_PATTERNS = discover_patterns()
-SITE_PATTERNS = [(k, r) for k, r in ALL_PATTERNS if not r.startswith("admin/")]
+# /api/v1/ answers with tokens and 401s, not login redirects: tests/api/test_permission_matrix.py
+# walks every one of its routes the same way (and fails for a route it does not know).
+SITE_PATTERNS = [(k, r) for k, r in ALL_PATTERNS if not r.startswith(("admin/", "api/v1/"))]
 ADMIN_PATTERNS = [(k, r) for k, r in ALL_PATTERNS if r.startswith("admin/")]
 
 
@@ -93,6 +95,7 @@ class World:
     pin: Any
     run: Any
     pool_customer: Any
+    api_token: Any = None
     import_token: str = "a" * 32
 
 
@@ -110,6 +113,9 @@ def world(personas, team_a) -> World:
     task = TaskFactory(customer=customer, enrollment=enrollment, due_on=timezone.localdate())
     pin = ClassPinFactory(customer=customer, created_by=alice)
     run = RunFactory()
+    from api.tokens import token_create
+
+    api_token, _secret = token_create(user=alice, name="alice's token")
     pool_customer = CustomerFactory(owner=None, team=team_a, name="Pool customer A")
     return World(
         personas=personas,
@@ -121,6 +127,7 @@ def world(personas, team_a) -> World:
         pin=pin,
         run=run,
         pool_customer=pool_customer,
+        api_token=api_token,
     )
 
 
@@ -290,6 +297,17 @@ MATRIX: dict[str, Route] = {
         post=scoped(),
         post_data=lambda w: {"target": "lifecycle:loyal", "reason": "HACKED"},
     ),
+    # The API's schema and docs describe the API (no data): public.
+    "api:schema": Route(get=everyone(), anonymous=OK),
+    "api:docs": Route(get=everyone(), anonymous=OK),
+    "api:tokens": Route(
+        get=everyone(), post=everyone(), post_data=lambda w: {"name": "t", "expires": "30"}
+    ),
+    # Only one's own tokens: alice's token is "missing" for everyone else, admins included.
+    "api:token_revoke": Route(
+        kwargs=lambda w: {"pk": w.api_token.pk},
+        post={p: OK if p == "rep_alice" else NOT_FOUND for p in PERSONAS},
+    ),
     "segmentation:pin_delete": Route(
         kwargs=lambda w: {"pk": w.customer.pk, "pin_id": w.pin.pk}, post=scoped()
     ),
@@ -298,6 +316,7 @@ MATRIX: dict[str, Route] = {
 
 def _snapshot(world: World) -> tuple:
     """What a refused POST must leave alone."""
+    from api.models import ApiToken
     from customers.models import Contact, ContactLog, Customer
     from segmentation.models import ClassPin
     from strategies.models import Task
@@ -316,6 +335,7 @@ def _snapshot(world: World) -> tuple:
         task.status,
         task.due_on,
         list(ClassPin.objects.filter(customer=c).values_list("pk", "reason")),
+        list(ApiToken.objects.values_list("pk", "revoked_at").order_by("pk")),
     )
 
 

@@ -19,7 +19,8 @@ def test_post_run_hook_generates_tasks_after_commit(
         run_post_run_hooks(change.run_id)
         assert not Task.objects.exists()  # only once the run's transaction has committed
 
-    assert len(callbacks) == 1
+    # One of the callbacks is strategies' (others, e.g. the API's events, may follow).
+    assert sum("strategies_after_run" in repr(c) for c in callbacks) == 1
     assert Task.objects.filter(customer=change.customer, owner=rep_alice).count() == 1
 
 

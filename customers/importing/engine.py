@@ -28,6 +28,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from crm.db import is_postgresql
 from crm.models import User
 
 from ..access import customers_visible_to
@@ -503,7 +504,7 @@ class Importer:
             self.report.customers_created = create_missing_customers(
                 codes=sorted(self.new_customer_codes), actor=self.actor
             )
-        writer = write_postgres if connection.vendor == "postgresql" else write_generic
+        writer = write_postgres if is_postgresql() else write_generic
         self.report.created, self.report.updated = writer(
             kind=self.kind,
             fields=self.fields,

@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
 
+from crm.db import copy_csv
 from crm.models import User
 
 from ..history import OwnerChange, customer_owner_history_write, owner_history_insert_sql
@@ -92,10 +93,8 @@ def write_postgres(
             + ", ".join(f"{qn('s_' + c)} text" for c in stage_cols)
             + ") ON COMMIT DROP"
         )
-        copy_sql = "COPY crm_import_stage FROM STDIN WITH (FORMAT csv, NULL '\\N', ENCODING 'UTF8')"
-        # Django's cursor wraps psycopg2's, which streams the file to the server.
         t = time.perf_counter()
-        cur.cursor.copy_expert(copy_sql, staged)
+        copy_csv(table="crm_import_stage", columns=None, stream=staged, null=NULL, encoding="UTF8")
         timings["copy"] = time.perf_counter() - t
         if expect_updates:
             cur.execute("CREATE INDEX ON crm_import_stage (s_key)")

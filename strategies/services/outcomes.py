@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from crm.db import analyze
+from crm.db import analyze, days_between_sql
 from customers.models import Customer
 from segmentation.models import ClassChange, better_classes, worse_classes
 
@@ -62,13 +62,6 @@ class OutcomesResult:
     seconds: float
 
 
-def _days(start: str, end: str) -> str:
-    """SQL for the whole days from `start` to `end` (two date expressions)."""
-    if connection.vendor == "postgresql":
-        return f"({end} - {start})"
-    return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
-
-
 def _moves() -> list[tuple[str, str, str, int]]:
     """(dimension, playbook class, class reached, +1 better / −1 worse) for every class that
     has an active or inactive playbook: the CLASS_ORDER table as rows for the join."""
@@ -97,8 +90,8 @@ def playbook_outcomes_refresh(*, as_of: dt.date) -> OutcomesResult:
     PlaybookOutcomeRollup.objects.all().delete()
     PlaybookOutcome.objects.all().delete()
 
-    due = _days("e.started_on", "t.due_on")
-    reached = _days("e.started_on", "c.as_of")
+    due = days_between_sql("e.started_on", "t.due_on")
+    reached = days_between_sql("e.started_on", "c.as_of")
     task_cols, steps_cols, moved_cols, params_steps, params_moved = [], [], [], [], []
     for n in windows:
         # n comes from OUTCOME_WINDOWS (integers), never from a request.
@@ -210,7 +203,7 @@ def adherence_rollup_refresh(*, as_of: dt.date) -> int:
     everyone and per value of each customer attribute. Team is the customer's team, like the
     table's scope. Returns the number of rows written."""
     AdherenceRollup.objects.all().delete()
-    weeks_ago = f"({_days('t.due_on', '%s')} / 7)"
+    weeks_ago = f"({days_between_sql('t.due_on', '%s')} / 7)"
     params = [
         as_of, as_of, TaskStatus.DONE.value, TaskStatus.DONE.value, TaskStatus.MISSED.value,
         TaskStatus.OPEN.value, TaskStatus.SNOOZED.value, TaskStatus.NOT_APPLICABLE.value,

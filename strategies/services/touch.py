@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from django.db import OperationalError, connection, transaction
 from django.db.models import Max, Min, Q
 
+from crm.db import postgresql_autocommit
 from customers.models import Customer
 
 from ..models import Enrollment, TouchDue
@@ -105,7 +106,7 @@ def _rebuild_range(lo: int, hi: int) -> int:
     the older value over it fails with a serialization error instead of silently undoing the
     call's deadline until the next night, and the range is recomputed with the call."""
     # Inside a caller's transaction (tests) the isolation is the caller's.
-    own_snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
+    own_snapshot = postgresql_autocommit()
     for attempt in range(1, RANGE_ATTEMPTS + 1):
         try:
             with transaction.atomic():

@@ -12,6 +12,7 @@ from ..selectors import customer_next_action
 
 register = template.Library()
 
+
 @register.inclusion_tag("strategies/partials/_next_action.html", takes_context=True)
 def next_action(context, customer):
     request = context.get("request")

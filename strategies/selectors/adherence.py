@@ -10,11 +10,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, F, Q
+from django.db.models import Q
 
 from customers.access import contact_logs_visible_to, customers_visible_to
 
-from ..models import Enrollment, Playbook, TaskKind, TaskStatus
+from .. import adherence_buckets as buckets
+from ..models import Enrollment, Playbook
 from .tasks import tasks_visible_to
 
 if TYPE_CHECKING:
@@ -75,29 +76,20 @@ def adherence_table(
         "team": "customer__team__name",
         "playbook": "step__playbook__name_zh",
     }[group_by]
-    done = Q(status=TaskStatus.DONE)
     agg = (
-        tasks_visible_to(user)
+        buckets.counted(tasks_visible_to(user))
         .filter(due_on__gte=date_from, due_on__lte=date_to)
-        .exclude(kind=TaskKind.POOL_NOTICE)
         .values(field, label_field)
-        .annotate(
-            due=Count("id"),
-            on_time=Count("id", filter=done & Q(closed_on__lte=F("due_on"))),
-            late=Count("id", filter=done & Q(closed_on__gt=F("due_on"))),
-            missed=Count("id", filter=Q(status=TaskStatus.MISSED)),
-            still_open=Count("id", filter=Q(status__in=[TaskStatus.OPEN, TaskStatus.SNOOZED])),
-            not_applicable=Count("id", filter=Q(status=TaskStatus.NOT_APPLICABLE)),
-        )
+        .annotate(**buckets.counts())
         .order_by(label_field)
     )
     rows: dict[int | None, AdherenceRow] = {}
     for r in agg:
         rows[r[field]] = AdherenceRow(
-            key=r[field], label=r[label_field] or "—", due=r["due"], on_time=r["on_time"],
-            late=r["late"], missed=r["missed"], still_open=r["still_open"],
-            not_applicable=r["not_applicable"],
-        )  # fmt: skip
+            key=r[field],
+            label=r[label_field] or "—",
+            **{name: r[name] for name in buckets.COUNT_NAMES},
+        )
 
     # Cadence: enrollments overlapping the period, for customers the user may see.
     enr_field = {"rep": "customer__owner", "team": "customer__team", "playbook": "playbook"}[

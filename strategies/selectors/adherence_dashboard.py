@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Q, Sum
+from django.db.models import F, Sum
 
-from ..models import AdherenceRollup, Playbook, TaskKind, TaskStatus
+from .. import adherence_buckets as buckets
+from ..models import AdherenceRollup, Playbook
 from .adherence import AdherenceRow
 from .effectiveness import ATTRIBUTE_FILTERS, outcome_scope
 from .tasks import tasks_visible_to
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
 WEEK_CHOICES = (4, 8, 12)
 GROUPS = ("rep", "playbook")
-BUCKETS = ("due", "on_time", "late", "missed", "still_open", "not_applicable")
+BUCKETS = buckets.COUNT_NAMES
 
 
 @dataclass
@@ -48,11 +49,8 @@ class AdherenceChart:
 
 def _live(user: User, as_of: dt.date, weeks: int, filters: dict[str, Any], key: str):
     """The buckets counted from the tasks (an attribute filter is set)."""
-    done = Q(status=TaskStatus.DONE)
-    qs = (
-        tasks_visible_to(user)
-        .filter(due_on__gt=as_of - dt.timedelta(days=7 * weeks), due_on__lte=as_of)
-        .exclude(kind=TaskKind.POOL_NOTICE)
+    qs = buckets.counted(tasks_visible_to(user)).filter(
+        due_on__gt=as_of - dt.timedelta(days=7 * weeks), due_on__lte=as_of
     )
     for name in ATTRIBUTE_FILTERS:
         if name in filters:
@@ -64,19 +62,7 @@ def _live(user: User, as_of: dt.date, weeks: int, filters: dict[str, Any], key: 
     if "playbook" in filters:
         qs = qs.filter(step__playbook_id=filters["playbook"])
     field_of = {"owner_id": "owner_id", "playbook_id": "step__playbook_id"}[key]
-    return (
-        qs.annotate(k=F(field_of))
-        .values("k", "due_on")
-        .annotate(
-            due=Count("id"),
-            on_time=Count("id", filter=done & Q(closed_on__lte=F("due_on"))),
-            late=Count("id", filter=done & Q(closed_on__gt=F("due_on"))),
-            missed=Count("id", filter=Q(status=TaskStatus.MISSED)),
-            still_open=Count("id", filter=Q(status__in=[TaskStatus.OPEN, TaskStatus.SNOOZED])),
-            not_applicable=Count("id", filter=Q(status=TaskStatus.NOT_APPLICABLE)),
-        )
-        .order_by()
-    )
+    return qs.annotate(k=F(field_of)).values("k", "due_on").annotate(**buckets.counts()).order_by()
 
 
 def adherence_chart(

@@ -31,6 +31,7 @@ from crm.db import analyze, days_between_sql
 from customers.models import Customer
 from segmentation.models import ClassChange, better_classes, worse_classes
 
+from .. import adherence_buckets as buckets
 from ..models import (
     OUTCOME_ATTRIBUTES,
     OUTCOME_WINDOWS,
@@ -198,16 +199,17 @@ def playbook_outcomes_refresh(*, as_of: dt.date) -> OutcomesResult:
 @transaction.atomic
 def adherence_rollup_refresh(*, as_of: dt.date) -> int:
     """Replaces AdherenceRollup with the playbook tasks due in the ADHERENCE_WEEKS weeks up
-    to `as_of`, counted per week, owner, team and playbook by their status now — the same
-    buckets as strategies.selectors.adherence_table (on time = done by the due date), over
+    to `as_of`, counted per week, owner, team and playbook by their status now — the
+    buckets of strategies.adherence_buckets, as the live table counts them, over
     everyone and per value of each customer attribute. Team is the customer's team, like the
     table's scope. Returns the number of rows written."""
     AdherenceRollup.objects.all().delete()
     weeks_ago = f"({days_between_sql('t.due_on', '%s')} / 7)"
+    counts_sql, counts_params = buckets.sums_sql("t")
+    excluded = ", ".join(["%s"] * len(buckets.EXCLUDED_KINDS))
     params = [
-        as_of, as_of, TaskStatus.DONE.value, TaskStatus.DONE.value, TaskStatus.MISSED.value,
-        TaskStatus.OPEN.value, TaskStatus.SNOOZED.value, TaskStatus.NOT_APPLICABLE.value,
-        as_of - dt.timedelta(days=7 * ADHERENCE_WEEKS), as_of, TaskKind.POOL_NOTICE.value,
+        as_of, as_of, *counts_params,
+        as_of - dt.timedelta(days=7 * ADHERENCE_WEEKS), as_of, *buckets.EXCLUDED_KINDS,
     ]  # fmt: skip
     # Once over everyone, once per value of each customer attribute (like the outcome
     # rollup); the attribute names are constants.
@@ -217,19 +219,13 @@ def adherence_rollup_refresh(*, as_of: dt.date) -> int:
             cursor.execute(
                 f"""
                 INSERT INTO {_table(AdherenceRollup)} (as_of, weeks_ago, owner_id, team_id,
-                    playbook_id, attribute, value, due, on_time, late, missed, still_open,
-                    not_applicable)
+                    playbook_id, attribute, value, {", ".join(buckets.COUNT_NAMES)})
                 SELECT %s, {weeks_ago}, t.owner_id, cu.team_id, s.playbook_id, {label},
-                    {column}, COUNT(*),
-                    SUM(CASE WHEN t.status = %s AND t.closed_on <= t.due_on THEN 1 ELSE 0 END),
-                    SUM(CASE WHEN t.status = %s AND t.closed_on > t.due_on THEN 1 ELSE 0 END),
-                    SUM(CASE WHEN t.status = %s THEN 1 ELSE 0 END),
-                    SUM(CASE WHEN t.status IN (%s, %s) THEN 1 ELSE 0 END),
-                    SUM(CASE WHEN t.status = %s THEN 1 ELSE 0 END)
+                    {column}, {", ".join(counts_sql)}
                 FROM {_table(Task)} t
                 JOIN {_table(Customer)} cu ON cu.id = t.customer_id
                 LEFT JOIN {_table(PlaybookStep)} s ON s.id = t.step_id
-                WHERE t.due_on > %s AND t.due_on <= %s AND t.kind <> %s
+                WHERE t.due_on > %s AND t.due_on <= %s AND t.kind NOT IN ({excluded})
                 GROUP BY 2, 3, 4, 5{extra}
                 """,  # noqa: S608 - quoted model tables and constant column names only
                 params,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import itertools
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Model
@@ -63,6 +63,21 @@ def _default(field, defaults: dict[str, Any], now):
     if field.has_default():
         return field.get_default()
     return None if field.null else field.get_default()
+
+
+class _StagedRow(NamedTuple):
+    """A row of the staged CSV: the record's key, its customer's code (kinds that belong to
+    a customer), then one cell per imported field."""
+
+    key: str
+    customer_code: str | None
+    cells: list[str]
+
+
+def _staged_row(cells: list[str], *, has_customer: bool) -> _StagedRow:
+    if has_customer:
+        return _StagedRow(cells[0], cells[1], cells[2:])
+    return _StagedRow(cells[0], None, cells[1:])
 
 
 def write_postgres(
@@ -212,28 +227,27 @@ def write_generic(
         batch = list(itertools.islice(reader, GENERIC_BATCH))
         if not batch:
             return created, updated
-        offset = 2 if kind.has_customer else 1
-        keys = [r[0] for r in batch]
-        existing = model.objects.in_bulk(keys, field_name="external_code")
+        rows = [_staged_row(r, has_customer=kind.has_customer) for r in batch]
+        existing = model.objects.in_bulk([r.key for r in rows], field_name="external_code")
         customer_ids: dict[str, int] = {}
         if kind.has_customer:
             customer_ids = dict(
-                Customer.objects.filter(external_code__in={r[1] for r in batch}).values_list(
-                    "external_code", "pk"
-                )
+                Customer.objects.filter(
+                    external_code__in={r.customer_code for r in rows}
+                ).values_list("external_code", "pk")
             )
         to_create, to_update, moved = [], [], []
-        for r in batch:
+        for row in rows:
             values = {
                 f: by_attname[f].to_python(None if v == NULL else v)
-                for f, v in zip(fields, r[offset:], strict=True)
+                for f, v in zip(fields, row.cells, strict=True)
             }
-            if kind.has_customer:
-                values["customer_id"] = customer_ids[r[1]]
-            obj = existing.get(r[0])
+            if row.customer_code is not None:
+                values["customer_id"] = customer_ids[row.customer_code]
+            obj = existing.get(row.key)
             if obj is None:
                 init = {**defaults, **{k: v for k, v in values.items() if v is not None}}
-                to_create.append(model(external_code=r[0], **init))
+                to_create.append(model(external_code=row.key, **init))
                 continue
             changed = False
             for f, v in values.items():

@@ -5,6 +5,7 @@ size: the runs, and one aggregate read per compared run."""
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -38,7 +39,12 @@ def _index(rows: list[dict]) -> dict[str, dict[str, dict]]:
     return out
 
 
-def _custom_dimensions(run) -> dict[str, tuple[str, list[str]]]:
+class _CustomDimension(NamedTuple):
+    label: str
+    class_order: list[str]
+
+
+def _custom_dimensions(run) -> dict[str, _CustomDimension]:
     """{custom_<code>: (label, class order)} of the custom dimensions `run` evaluated
     (segmentation.custom; labels are cached there, so no query per dimension)."""
     if run is None or not getattr(run, "custom_versions", None):
@@ -48,7 +54,7 @@ def _custom_dimensions(run) -> dict[str, tuple[str, list[str]]]:
     for code in sorted(run.custom_versions):
         key = f"{CUSTOM_PREFIX}{code}"
         found = labels.get(key)
-        out[key] = (
+        out[key] = _CustomDimension(
             found.name() if found else key,
             [c for c, _zh, _en in found.classes] if found else [],
         )
@@ -67,8 +73,8 @@ def overview_data(*, scope: Scope) -> dict:
         classes = now.get(dim, {})
         total_n = sum(r["customers"] for r in classes.values())
         total_rev = sum(r["revenue_window"] or 0 for r in classes.values())
-        order = custom[dim][1] if dim in custom else list(CLASS_CHOICES[dim].values)
-        dim_label = custom[dim][0] if dim in custom else str(Dimension(dim).label)
+        order = custom[dim].class_order if dim in custom else list(CLASS_CHOICES[dim].values)
+        dim_label = custom[dim].label if dim in custom else str(Dimension(dim).label)
         rows = []
         # Classes empty now but filled before still show (0, with the drop).
         codes = set(classes) | set(prev.get(dim, {})) | set(month.get(dim, {}))

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from customers.access import contact_logs_visible_to, customers_visible_to
 
@@ -106,11 +106,12 @@ def adherence_table(
             started_on__lte=date_to,
         )
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=date_from))
-        .values_list("customer_id", "started_on", "ended_on", "playbook__cadence_days",
-                     enr_field, enr_label)
+        .annotate(cadence=F("playbook__cadence_days"), key=F(enr_field), label=F(enr_label))
+        .values_list("customer_id", "started_on", "ended_on", "cadence", "key", "label",
+                     named=True)
     )  # fmt: skip
     if getattr(user, "is_rep", False):
-        enrollments = [e for e in enrollments if e[4] == user.pk or group_by != "rep"]
+        enrollments = [e for e in enrollments if e.key == user.pk or group_by != "rep"]
     touches: dict[int, list[dt.date]] = defaultdict(list)
     if enrollments:
         for cid, when in (
@@ -119,12 +120,13 @@ def adherence_table(
             .values_list("customer_id", "occurred_at__date")
         ):
             touches[cid].append(when)
-    for cid, started, ended, cadence, key, label in enrollments:
-        start = max(started, date_from)
-        end = min(ended, date_to) if ended else date_to
-        row = rows.setdefault(key, AdherenceRow(key=key, label=label or "—"))
+    for e in enrollments:
+        start = max(e.started_on, date_from)
+        end = min(e.ended_on, date_to) if e.ended_on else date_to
+        row = rows.setdefault(e.key, AdherenceRow(key=e.key, label=e.label or "—"))
         row.cadence_tracked += 1
-        if cadence_kept(touches=touches[cid], start=start, end=end, cadence_days=cadence):
+        touched = touches[e.customer_id]
+        if cadence_kept(touches=touched, start=start, end=end, cadence_days=e.cadence):
             row.cadence_kept += 1
     if group_by == "playbook":
         # Playbook names in the reader's language.

@@ -33,6 +33,15 @@ BUCKETS = buckets.COUNT_NAMES
 
 
 @dataclass
+class _WeekTally:
+    """One week of the on-time trend: tasks done on time, of the tasks that count (due, less
+    those no longer applicable)."""
+
+    on_time: int = 0
+    counted: int = 0
+
+
+@dataclass
 class AdherenceChart:
     as_of: dt.date | None
     weeks: int
@@ -83,7 +92,7 @@ def adherence_chart(
     as_of = AdherenceRollup.objects.order_by("-as_of").values_list("as_of", flat=True).first()
     rows: dict[int | None, AdherenceRow] = {}
     total = AdherenceRow(key=None, label="")
-    trend: dict[int, list[int]] = {}
+    trend: dict[int, _WeekTally] = {}
     scope = outcome_scope(user)
     if scope is not None and as_of is not None:
         attributes = [k for k in ATTRIBUTE_FILTERS if k in filters]
@@ -109,9 +118,9 @@ def adherence_chart(
                 qs.values(key, "weeks_ago").annotate(**{b: Sum(b) for b in BUCKETS}).order_by()
             )
         for r in agg:
-            week = trend.setdefault(r["weeks_ago"], [0, 0])
-            week[0] += r["on_time"] or 0
-            week[1] += (r["due"] or 0) - (r["not_applicable"] or 0)
+            week = trend.setdefault(r["weeks_ago"], _WeekTally())
+            week.on_time += r["on_time"] or 0
+            week.counted += (r["due"] or 0) - (r["not_applicable"] or 0)
             row = rows.setdefault(r[key], AdherenceRow(key=r[key], label="—"))
             for target in (row, total):
                 for b in BUCKETS:
@@ -127,8 +136,8 @@ def adherence_chart(
     if as_of is not None:
         for ago in range(weeks - 1, -1, -1):
             end = as_of - dt.timedelta(days=7 * ago)
-            on_time, counted = trend.get(ago, [0, 0])
-            pct = round(100 * on_time / counted) if counted > 0 else None
+            week = trend.get(ago, _WeekTally())
+            pct = round(100 * week.on_time / week.counted) if week.counted > 0 else None
             weekly.append((end - dt.timedelta(days=6), end, pct))
     ordered = sorted(rows.values(), key=lambda r: r.label)
     return AdherenceChart(

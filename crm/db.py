@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import IntEnum
 from typing import IO, Any
@@ -187,7 +187,7 @@ def bulk_insert(
             if isinstance(data, pd.DataFrame):
                 chunk = data.iloc[start : start + SQLITE_BATCH].astype(object)
                 chunk = chunk.where(chunk.notna(), None)
-                batch: Iterable[Sequence[Any]] = [tuple(r) for r in chunk.itertuples(index=False)]
+                batch: Sequence[Sequence[Any]] = [tuple(r) for r in chunk.itertuples(index=False)]
             else:
                 batch = data[start : start + SQLITE_BATCH]
             cursor.executemany(sql, batch)

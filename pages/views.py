@@ -9,6 +9,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from crm.http import AuthenticatedHttpRequest
 from customers.selectors import my_day
 from customers.services import can_manage_customers
 from strategies.selectors import task_buckets
@@ -20,6 +21,8 @@ HOME_BUCKET_SIZE = 8
 class HomeView(LoginRequiredMixin, TemplateView):
     """ "My day": follow-ups due today and overdue, recently worked customers, the playbook
     tasks due; managers also get the way to their team's view."""
+
+    request: AuthenticatedHttpRequest
 
     template_name = "pages/home.html"
 

@@ -60,7 +60,8 @@ def strategies_after_run(*, run_id: int) -> dict:
 
 def enqueue_after_run(run_id: int) -> None:
     """The post-run hook: runs once the run's transaction has committed."""
-    strategies_after_run.delay_on_commit(run_id=run_id)
+    # Celery's Django integration adds delay_on_commit; celery-types does not know it.
+    strategies_after_run.delay_on_commit(run_id=run_id)  # type: ignore[attr-defined]
 
 
 @shared_task(

@@ -228,7 +228,7 @@ def write_generic(
         if not batch:
             return created, updated
         rows = [_staged_row(r, has_customer=kind.has_customer) for r in batch]
-        existing = model.objects.in_bulk([r.key for r in rows], field_name="external_code")
+        existing = model._default_manager.in_bulk([r.key for r in rows], field_name="external_code")
         customer_ids: dict[str, int] = {}
         if kind.has_customer:
             customer_ids = dict(
@@ -236,7 +236,9 @@ def write_generic(
                     external_code__in={r.customer_code for r in rows}
                 ).values_list("external_code", "pk")
             )
-        to_create, to_update, moved = [], [], []
+        to_create: list[Model] = []
+        to_update: list[Model] = []
+        moved: list[int] = []
         for row in rows:
             values = {
                 f: by_attname[f].to_python(None if v == NULL else v)
@@ -258,12 +260,12 @@ def write_generic(
                         moved.append(obj.pk)
             if changed:
                 if touch:
-                    obj.updated_at = now
+                    obj.updated_at = now  # type: ignore[attr-defined]  # models with the field
                 to_update.append(obj)
-        model.objects.bulk_create(to_create)
+        model._default_manager.bulk_create(to_create)
         update_fields = [*fields, *(["customer_id"] if kind.has_customer else []), *touch]
         if to_update and update_fields:
-            model.objects.bulk_update(to_update, update_fields)
+            model._default_manager.bulk_update(to_update, update_fields)
         if moved:
             customer_owner_history_write(
                 customer_ids=moved, user_id=history_user_id, reason=OwnerChange.IMPORT

@@ -8,7 +8,7 @@ import datetime as dt
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, Q
 
@@ -100,7 +100,9 @@ def adherence_table(
         "team": "customer__team__name",
         "playbook": "playbook__name_zh",
     }[group_by]
-    enrollments = list(
+    # Named rows (customer_id, started_on, ended_on, cadence, key, label); the stubs' row
+    # type does not follow the annotations.
+    enrollments: list[Any] = list(
         Enrollment.objects.filter(
             customer_id__in=customers_visible_to(user).values("pk"),
             started_on__lte=date_to,

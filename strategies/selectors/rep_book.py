@@ -54,6 +54,16 @@ MOVEMENT_DAYS = 30
 TOUCH_LIST = 10
 
 
+def _best_first(dimension: str, codes: list[str]) -> list[str]:
+    """Best class first, unranked ("unclassified") last."""
+
+    def rank(code: str) -> int:
+        found = class_rank(dimension, code)
+        return found if found is not None else -1
+
+    return sorted(codes, key=lambda code: -rank(code))
+
+
 @dataclass
 class _Tally:
     customers: int = 0
@@ -170,9 +180,7 @@ def rep_book_get(
                 cell.revenue += rev
     dimensions = []
     for dim in BOOK_DIMENSIONS:
-        codes = [c for c in CLASS_CHOICES[dim].values if c in tallies[dim]]
-        # Best class first, unranked ("unclassified") last.
-        codes.sort(key=lambda c: -(class_rank(dim, c) if class_rank(dim, c) is not None else -1))
+        codes = _best_first(dim, [c for c in CLASS_CHOICES[dim].values if c in tallies[dim]])
         dimensions.append(
             DimensionBook(
                 dimension=dim,

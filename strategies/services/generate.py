@@ -17,10 +17,10 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Min, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -170,6 +170,7 @@ def _entries(
     """Every customer with lo <= id < hi that entered a class with a playbook in `run` — or,
     for a backfill, every such customer in the class."""
     for dim, code in by_class:
+        qs: QuerySet[Any]  # class rows or class changes
         if backfill:
             qs = CustomerClasses.objects.filter(class_rows_filter(dim, code), run=run)
         else:
@@ -331,15 +332,17 @@ def _generate_range(
     # sorts the most urgent first.
     candidates: dict[int, list[tuple[tuple, _NewTask]]] = defaultdict(list)
     for enr_id, cid, pb_id in open_enrollments:
-        pb = playbooks.get(pb_id)
-        if pb is None:
+        playbook = playbooks.get(pb_id)
+        if playbook is None:
             continue
         for step in steps[pb_id]:
             if (enr_id, step.pk) in existing_pairs:
                 continue
-            due = as_of + dt.timedelta(days=step.day_offset + stagger(cid, pb))
-            task = _NewTask(owners.get(cid), cid, enr_id, step.pk, step.kind, pb.priority, due)
-            candidates[cid].append(((-pb.priority, due, pb.pk, step.order), task))
+            due = as_of + dt.timedelta(days=step.day_offset + stagger(cid, playbook))
+            task = _NewTask(
+                owners.get(cid), cid, enr_id, step.pk, step.kind, playbook.priority, due
+            )
+            candidates[cid].append(((-playbook.priority, due, playbook.pk, step.order), task))
     del existing_pairs
 
     # Open tasks those customers already have (pool notices are outside the cap).

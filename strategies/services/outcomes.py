@@ -24,6 +24,7 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -207,7 +208,7 @@ def adherence_rollup_refresh(*, as_of: dt.date) -> int:
     weeks_ago = f"({days_between_sql('t.due_on', '%s')} / 7)"
     counts_sql, counts_params = buckets.sums_sql("t")
     excluded = ", ".join(["%s"] * len(buckets.EXCLUDED_KINDS))
-    params = [
+    params: list[Any] = [
         as_of, as_of, *counts_params,
         as_of - dt.timedelta(days=7 * ADHERENCE_WEEKS), as_of, *buckets.EXCLUDED_KINDS,
     ]  # fmt: skip

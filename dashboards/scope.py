@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.db.models import Count, QuerySet, Sum
-from django.db.models.fields.json import KeyTextTransform
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -22,8 +21,8 @@ from crm.models import Team, User
 from customers.access import customers_visible_to
 from customers.models import CompanySize, Customer, CustomerKind, Industry, Region
 from customers.selectors import teams_visible_to, users_assignable_by
+from segmentation.dimensions import dimension_spec
 from segmentation.models import (
-    CUSTOM_PREFIX,
     ClassAggregate,
     ClassChange,
     CustomerClasses,
@@ -164,19 +163,17 @@ class Scope:
                             **row,
                         }
                     )
-            elif dim.startswith(CUSTOM_PREFIX):
-                # A custom dimension's class is a key of the JSON column.
-                key = KeyTextTransform(dim[len(CUSTOM_PREFIX) :], "custom")
+            else:
+                spec = dimension_spec(dim)
+                if spec is None:
+                    continue
                 for row in (
-                    qs.annotate(custom_code=key)
-                    .values("custom_code")
+                    qs.annotate(class_code=spec.class_expr())
+                    .values("class_code")
                     .annotate(customers=Count("pk"), **sums)
                     .order_by()
                 ):
-                    out.append({"dimension": dim, "code": row.pop("custom_code") or "", **row})
-            else:
-                for row in qs.values(dim).annotate(customers=Count("pk"), **sums).order_by():
-                    out.append({"dimension": dim, "code": row.pop(dim), **row})
+                    out.append({"dimension": dim, "code": row.pop("class_code") or "", **row})
         return out
 
     def customers(self) -> QuerySet:

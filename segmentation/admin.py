@@ -21,9 +21,8 @@ from customers.access import customers_visible_to
 
 from . import workflow
 from .custom.admin import CustomClassHistoryAdmin, CustomDimensionAdmin
-from .custom.selectors import active_custom_dimensions
+from .dimensions import dimension_specs
 from .models import (
-    DIMENSIONS,
     ClassChange,
     ClassPin,
     CustomClass,
@@ -35,8 +34,7 @@ from .models import (
     RunPartition,
     RunStatus,
 )
-from .reasons import reason_text
-from .rules import rules_from_ruleset
+from .selectors import class_views
 from .services import (
     RunInProgress,
     RunRefused,
@@ -46,6 +44,7 @@ from .services import (
     ruleset_preview,
     ruleset_save_version,
 )
+from .thresholds import threshold_fieldsets
 
 
 def _is_admin(request) -> bool:
@@ -82,85 +81,8 @@ class RuleSetAdmin(ScopedHistoryAdmin):
                 ]
             },
         ),
-        (_("Windows"), {"fields": ["window_days", "contact_window_days", "intent_window_days"]}),
-        (
-            _("Lifecycle"),
-            {
-                "fields": [
-                    "dormant_days",
-                    "churned_days",
-                    "rhythm_min_orders",
-                    "dormant_rhythm_factor",
-                    "churned_rhythm_factor",
-                    "loyal_min_orders",
-                    "loyal_min_tenure_days",
-                ]
-            },
-        ),
-        (
-            _("Value tier"),
-            {
-                "fields": [
-                    "value_basis",
-                    "value_method",
-                    "core_share_pct",
-                    "important_share_pct",
-                    "core_top_pct",
-                    "important_top_pct",
-                    "core_min_amount",
-                    "important_min_amount",
-                    "value_min_tenure_days",
-                ]
-            },
-        ),
-        (
-            _("Loyalty"),
-            {
-                "fields": [
-                    "loyalty_min_tenure_days",
-                    "loyalty_min_active_months",
-                    "loyalty_min_referrals",
-                    "loyalty_min_satisfaction",
-                ]
-            },
-        ),
-        (
-            _("Purchase potential"),
-            {
-                "fields": [
-                    "weight_size",
-                    "weight_budget",
-                    "weight_outlook",
-                    "weight_growth",
-                    "weight_trend",
-                    "weight_breadth",
-                    "weight_expected_revenue",
-                    "budget_full_amount",
-                    "expected_revenue_full_amount",
-                    "growth_full_pct",
-                    "breadth_full_categories",
-                    "potential_high_min",
-                    "potential_medium_min",
-                ]
-            },
-        ),
-        (
-            _("Frequency and risk"),
-            {
-                "fields": [
-                    "frequency_high_min_orders",
-                    "churn_trend_drop_pct",
-                    "churn_trend_min_orders",
-                    "churn_rhythm_overdue_factor",
-                    "churn_p_alive_below_pct",
-                    "payment_min_on_time_pct",
-                    "payment_min_due_orders",
-                    "payment_grace_days",
-                    "problem_min_cases",
-                ]
-            },
-        ),
-        (_("Anti-flapping"), {"fields": ["min_dwell_runs"]}),
+        # One fieldset per threshold group, from the declaration (segmentation.thresholds).
+        *threshold_fieldsets(),
     ]
 
     def has_add_permission(self, request):
@@ -326,11 +248,8 @@ class RunAdmin(admin.ModelAdmin):
     @admin.display(description=_("customers per class"))
     def counts_table(self, obj: Run):
         rows = [
-            (
-                Dimension(dim).label,
-                ", ".join(f"{k}: {v}" for k, v in obj.counts.get(dim, {}).items()),
-            )
-            for dim in DIMENSIONS
+            (spec.label, ", ".join(f"{k}: {v}" for k, v in obj.counts.get(spec.key, {}).items()))
+            for spec in dimension_specs(run=obj)
         ]
         return format_html_join("", "<div><strong>{}</strong> — {}</div>", rows)
 
@@ -431,17 +350,8 @@ class CustomerClassesAdmin(_ScopedReadOnly):
     @admin.display(description=_("classes and reasons"))
     def reasons(self, obj: CustomerClasses):
         row = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
-        rules = rules_from_ruleset(obj.run.rule_set)
-        lines = []
-        for dim in DIMENSIONS:
-            code, why = row[dim], row[f"{dim}_why"]
-            lines.append(
-                (
-                    Dimension(dim).label,
-                    code,
-                    reason_text(dim, code, why, row, rules, obj.run.cut_points, row.get("pending")),
-                )
-            )
+        views = class_views(run=obj.run, row=row, customer_id=obj.customer_id, pins={})
+        lines = [(v.dimension_label, v.code, v.reason) for v in views]
         return format_html_join("", "<div><strong>{}</strong>: {} — {}</div>", lines)
 
 
@@ -461,14 +371,11 @@ class ClassChangeAdmin(_ScopedReadOnly):
 
 
 def _pin_dimension_choices():
-    return [
-        *Dimension.choices,
-        *((d.key, d.name()) for d in active_custom_dimensions()),
-    ]
+    return [(spec.key, spec.label) for spec in dimension_specs()]
 
 
 class ClassPinAdminForm(forms.ModelForm):
-    # Built-in and active custom dimensions; class_pin_errors checks the pair.
+    # Every dimension the next run computes; class_pin_errors checks the pair.
     dimension = forms.ChoiceField(label=_("dimension"), choices=_pin_dimension_choices)
 
     class Meta:

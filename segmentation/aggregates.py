@@ -17,7 +17,6 @@ and their transitions (ClassChange is kept for every run)."""
 from __future__ import annotations
 
 import io
-import json
 import time
 
 import numpy as np
@@ -26,7 +25,9 @@ from django.db import connection, transaction
 
 from crm.db import analyze, is_postgresql, set_local_work_mem
 
-from .models import CUSTOM_PREFIX, DIMENSIONS, ClassChange, CustomerClasses, Run
+from .dimensions import BUILTIN, ColumnStorage, JsonStorage, dimension_spec, dimension_specs
+from .dimensions.rows import hashes_to_texts, json_categoricals, json_document_hashes
+from .models import ClassChange, CustomerClasses, Run
 from .models.aggregates import (
     AGGREGATE_SUMS,
     ATTRIBUTES,
@@ -72,32 +73,25 @@ def _tables() -> dict[str, str]:
 
 
 def _unpivot(run: Run | None = None) -> list[tuple[str, str | None]]:
-    """(dimension, SQL expression of its code) for every stored dimension, and for the custom
-    dimensions `run` evaluated (custom_<code>, expression None: they are read from the JSON
-    column once, see `_custom_columns`)."""
-    pairs: list[tuple[str, str | None]] = [(dim, f"cc.{_q(dim)}") for dim in DIMENSIONS]
+    """(dimension, SQL expression of its code) for every dimension `run` computed, with the
+    pair dimensions after the column-stored ones; expression None for the dimensions stored
+    in the JSON document, which is read once and decoded per distinct document
+    (`dimensions.rows.json_categoricals`), not extracted per customer and dimension."""
+    specs = dimension_specs(run=run) if run is not None else list(BUILTIN)
+    pairs: list[tuple[str, str | None]] = [
+        (s.key, f"cc.{_q(s.key)}") for s in specs if isinstance(s.storage, ColumnStorage)
+    ]
     for name, (a, b) in PAIR_DIMENSIONS.items():
         pairs.append((name, f"cc.{_q(a)} || '{PAIR_SEPARATOR}' || cc.{_q(b)}"))
-    for code in sorted((run.custom_versions or {}) if run is not None else {}):
-        pairs.append((f"{CUSTOM_PREFIX}{code}", None))
+    pairs.extend((s.key, None) for s in specs if isinstance(s.storage, JsonStorage))
     return pairs
 
 
-def _custom_columns(texts: pd.Series, codes: list[str]) -> dict[str, pd.Categorical]:
-    """One categorical column per custom dimension from the run's `custom` JSON text (a
-    categorical itself: the few hundred class combinations a run has). Each distinct text is
-    parsed once, instead of one JSON extraction per customer and dimension in SQL."""
-    categorical = (
-        texts if isinstance(texts.dtype, pd.CategoricalDtype) else texts.astype("category")
-    )
-    rows = categorical.cat.codes.to_numpy()
-    parsed = [json.loads(t) if t else {} for t in categorical.cat.categories]
-    out = {}
-    for code in codes:
-        per_text = np.array([str(d.get(code) or "") for d in parsed] + [""], dtype=object)
-        classes, inverse = np.unique(per_text, return_inverse=True)
-        out[code] = pd.Categorical.from_codes(inverse[rows], categories=classes)  # -1 → ""
-    return out
+def _json_code(key: str) -> str:
+    spec = dimension_spec(key)
+    if spec is None or not isinstance(spec.storage, JsonStorage):
+        raise ValueError(f"{key} is not stored in the JSON document")
+    return spec.storage.code
 
 
 def _cell_select(grain_columns: tuple[str, ...]) -> list[str]:
@@ -118,11 +112,9 @@ def _class_frame(t: dict[str, str], run: Run) -> tuple[pd.DataFrame, list[tuple[
     COPY … TO STDOUT (a few seconds for 1M rows); elsewhere one fetch."""
     unpivot = _unpivot(run)
     stored = [(i, expr) for i, (_dim, expr) in enumerate(unpivot) if expr is not None]
-    custom = [
-        (i, dim[len(CUSTOM_PREFIX) :]) for i, (dim, expr) in enumerate(unpivot) if expr is None
-    ]
+    custom = [(i, _json_code(dim)) for i, (dim, expr) in enumerate(unpivot) if expr is None]
     names = [f"d{i}" for i, _expr in stored]
-    texts_of = _custom_hashes(t, run) if custom else None
+    texts_of = json_document_hashes(t["classes"], run) if custom else None
     if custom:
         if texts_of is not None:
             text = "jsonb_hash(cc.custom)::text"  # 4 bytes a customer, not the JSON text
@@ -171,40 +163,11 @@ def _class_frame(t: dict[str, str], run: Run) -> tuple[pd.DataFrame, list[tuple[
     if custom:
         texts = frame.pop("custom_text")
         if texts_of is not None:
-            texts = _hashes_to_texts(texts, texts_of)
-        columns_of = _custom_columns(texts, [code for _i, code in custom])
+            texts = hashes_to_texts(texts, texts_of)
+        columns_of = json_categoricals(texts, [code for _i, code in custom])
         for i, code in custom:
             frame[f"d{i}"] = columns_of[code]
     return frame, unpivot
-
-
-def _custom_hashes(t: dict[str, str], run: Run) -> dict[str, str] | None:
-    """PostgreSQL: the run's distinct `custom` documents by their jsonb_hash (a few hundred,
-    one hashed group-by), so the per-customer read carries a number instead of the JSON text:
-    parsing a million quoted JSON texts was most of the custom dimensions' aggregate cost.
-    None elsewhere, or if two documents share a hash (then the text is read)."""
-    if not is_postgresql():
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT jsonb_hash(custom)::text, custom::text FROM {_q(t['classes'])} "  # noqa: S608 - quoted name
-            "WHERE run_id = %s AND custom IS NOT NULL GROUP BY custom",
-            [run.pk],
-        )
-        pairs = cursor.fetchall()
-    texts_of = dict(pairs)
-    return texts_of if len(texts_of) == len(pairs) else None
-
-
-def _hashes_to_texts(hashes: pd.Series, texts_of: dict[str, str]) -> pd.Series:
-    """The categorical of hashes as a categorical of the documents ('' for NULL)."""
-    categorical = (
-        hashes if isinstance(hashes.dtype, pd.CategoricalDtype) else hashes.astype("category")
-    )
-    texts = [texts_of.get(str(h), "") for h in categorical.cat.categories] + [""]
-    distinct, inverse = np.unique(np.array(texts, dtype=object), return_inverse=True)
-    codes = inverse.ravel()[categorical.cat.codes.to_numpy()]  # code -1 (missing) → ""
-    return pd.Series(pd.Categorical.from_codes(codes, categories=distinct), index=hashes.index)
 
 
 # team_id / owner_id of a customer without team or owner while grouping (NULL when written).

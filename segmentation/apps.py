@@ -1,24 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-# Dimensions offered as filters on the customer list (the RFM scores are in the export and the
-# RFM segment filter covers them for daily work).
-LIST_FILTER_DIMENSIONS = (
-    "lifecycle",
-    "value_tier",
-    "loyalty",
-    "potential",
-    "value_potential",
-    "frequency",
-    "rfm_segment",
-    # The RFM grid on the dashboards drills into one R × F cell.
-    "rfm_r",
-    "rfm_f",
-    "churn_warning",
-    "payment_risk",
-    "problem_customer",
-)
-
 
 class SegmentationConfig(AppConfig):
     name = "segmentation"
@@ -27,6 +9,7 @@ class SegmentationConfig(AppConfig):
     def ready(self) -> None:
         # Customers keeps registries; segmentation fills them (data flows one way).
         import django_filters
+        from django.utils.functional import lazy
 
         from customers.extensions import (
             register_anonymiser,
@@ -36,14 +19,9 @@ class SegmentationConfig(AppConfig):
             register_insight_panel,
         )
 
-        from .custom.selectors import (
-            custom_class_choices,
-            custom_classes_for_export,
-            custom_export_headers,
-        )
+        from .dimensions import BUILTIN, grouped_class_choices
         from .hooks import register_post_run_hook
-        from .models import CLASS_CHOICES, Dimension
-        from .selectors import EXPORT_HEADERS, classes_for_export
+        from .selectors import classes_for_export, export_headers
         from .services.flush import segmentation_data_flush
         from .tasks import enqueue_classes_vacuum
 
@@ -53,7 +31,7 @@ class SegmentationConfig(AppConfig):
         register_anonymiser("segmentation", _scrub_pins)
         register_insight_panel("segmentation/partials/_customer_classes.html")
         register_customer_data_flush(segmentation_data_flush)
-        register_export_columns("segmentation", headers=EXPORT_HEADERS, fetch=classes_for_export)
+        register_export_columns("segmentation", headers=export_headers, fetch=classes_for_export)
         register_customer_filter(
             "active",
             django_filters.ChoiceFilter(
@@ -65,30 +43,27 @@ class SegmentationConfig(AppConfig):
         from .filters import MovedFilter
 
         register_customer_filter("moved", MovedFilter(label=_("Moved between classes")))
-        register_export_columns(
-            "segmentation_custom",
-            headers=custom_export_headers,
-            fetch=custom_classes_for_export,
-        )
-        # One filter for every custom dimension: its choices are read when the form renders,
-        # so a dimension activated in the admin appears without a restart.
+        # One filter for any class of any dimension (`?in_class=<dimension>:<class>`): its
+        # choices are read when the form renders, so a dimension an admin activates appears
+        # without a restart; and one filter per dimension known at start-up.
         register_customer_filter(
-            "custom_class",
+            "in_class",
             django_filters.ChoiceFilter(
-                choices=custom_class_choices,
-                label=_("Custom class"),
-                method=_custom_class_filter,
+                choices=grouped_class_choices,
+                label=_("Class (any dimension)"),
+                method=_any_class_filter,
             ),
         )
-        for dim in LIST_FILTER_DIMENSIONS:
-            register_customer_filter(
-                dim,
-                django_filters.ChoiceFilter(
-                    choices=CLASS_CHOICES[dim].choices,
-                    label=Dimension(dim).label,
-                    method=_class_filter(dim),
-                ),
-            )
+        for spec in BUILTIN:
+            if spec.list_filter:
+                register_customer_filter(
+                    spec.key,
+                    django_filters.ChoiceFilter(
+                        choices=spec.choices,
+                        label=lazy(spec.name, str)(),
+                        method=_class_filter(spec.key),
+                    ),
+                )
 
 
 def _class_filter(dimension: str):
@@ -119,13 +94,13 @@ def _active_filter(queryset, name, value):
     return queryset.filter(pk__in=ids)
 
 
-def _custom_class_filter(queryset, name, value):
-    from .custom.selectors import customers_in_custom_class
+def _any_class_filter(queryset, name, value):
+    from .selectors import customers_in_class
 
     if not value:
         return queryset
     key, _sep, code = value.partition(":")
-    return customers_in_custom_class(queryset, key=key, class_code=code)
+    return customers_in_class(queryset, dimension=key, code=code)
 
 
 def _scrub_pins(customer_id: int) -> int:

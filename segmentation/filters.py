@@ -17,7 +17,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import CLASS_CHOICES, DIMENSIONS, ClassChange
+from .dimensions import dimension_spec
+from .models import ClassChange
 
 
 class Moved(NamedTuple):
@@ -47,9 +48,10 @@ class MovedField(forms.CharField):
                 params={"value": value},
             )
         dimension, from_code, to_code, after, until = parts
-        if dimension not in DIMENSIONS:
+        spec = dimension_spec(dimension)
+        if spec is None:
             raise ValidationError(_("Unknown dimension %(d)s."), params={"d": dimension})
-        codes = set(CLASS_CHOICES[dimension].values)
+        codes = set(spec.codes())
         from_codes = tuple(from_code.split(",")) if from_code else ("",)
         to_codes = tuple(c for c in to_code.split(",") if c)
         for code in (*from_codes, *to_codes):

@@ -4,28 +4,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .custom.selectors import custom_class_choices
-from .models import CLASS_CHOICES, UNCLASSIFIED, Dimension
+from .dimensions import grouped_class_choices
 
 DEFAULT_PIN_DAYS = 90
 
 
 def _grouped_choices():
-    groups: list[tuple[Any, Any]] = [("", "—")]
-    for dim in Dimension:
-        options = [
-            (f"{dim.value}:{value}", label)
-            for value, label in CLASS_CHOICES[dim.value].choices
-            if value != UNCLASSIFIED
-        ]
-        groups.append((dim.label, options))
-    return [*groups, *custom_class_choices()]
+    return grouped_class_choices(pinnable=True, blank=True)
 
 
 class PinForm(forms.Form):

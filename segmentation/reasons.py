@@ -11,10 +11,12 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import pandas as pd
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models.choices import class_label
+from .classifiers.dimensions import rhythm_thresholds
+from .models.choices import CLASS_CHOICES
 from .rules import Rules
 
 Row = Mapping[str, Any]
@@ -127,6 +129,12 @@ METHOD_TEXT = {
 BASIS_TEXT = {"revenue": _("revenue"), "profit": _("profit")}
 
 
+def class_label(dimension: str, code: str) -> str:
+    """A built-in class's label (reasons name classes of built-in dimensions only)."""
+    choices = CLASS_CHOICES.get(dimension)
+    return str(dict(choices.choices).get(code, code)) if choices and code else ""
+
+
 def _num(value: Any, digits: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -140,18 +148,16 @@ def _int(value: Any) -> str:
 def _lifecycle_params(row: Row, rules: Rules, cuts: Mapping) -> dict[str, Any]:
     orders_total = float(row.get("orders_total") or 0)
     interval = row.get("interval_days")
-    interval_v = math.nan if interval is None else float(interval)
-    known = orders_total >= rules.rhythm_min_orders and not math.isnan(interval_v)
-    dormant = (
-        max(rules.dormant_days, rules.dormant_rhythm_factor * interval_v)
-        if known
-        else (rules.dormant_days)
+    # The thresholds the lifecycle classifier applied to this customer (stretched to its
+    # own rhythm), from the classifier's own function: never recomputed here.
+    one = pd.DataFrame(
+        {
+            "orders_total": [orders_total],
+            "interval_days": [math.nan if interval is None else float(interval)],
+        }
     )
-    churned = (
-        max(rules.churned_days, rules.churned_rhythm_factor * interval_v)
-        if known
-        else (rules.churned_days)
-    )
+    dormant_t, churned_t, _known = rhythm_thresholds(one, rules)
+    dormant, churned = float(dormant_t.iloc[0]), float(churned_t.iloc[0])
     recency = row.get("recency_days")
     recency_v = 0 if recency is None or math.isnan(float(recency)) else float(recency)
     return {

@@ -8,23 +8,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .custom.selectors import customer_custom_classes
+from .custom.evaluate import inputs_frame
+from .dimensions import (
+    ReasonContext,
+    class_label,
+    dimension_label,
+    dimension_spec,
+    dimension_specs,
+)
 from .models import (
-    DIMENSIONS,
     METRIC_FIELDS,
     ClassChange,
     ClassPin,
     CustomerClasses,
-    Dimension,
     Run,
-    class_label,
-    dimension_label,
 )
 from .prediction import Notice, reason_build, reason_render
-from .reasons import reason_text
 from .rules import rules_from_ruleset
 
 # Export columns: the class code per dimension, then the main metrics (stable English names).
@@ -51,7 +54,6 @@ EXPORT_METRICS = (
     "expected_orders_365d",
     "expected_revenue_365d",
 )
-EXPORT_HEADERS = (*DIMENSIONS, *EXPORT_METRICS)
 
 
 def run_current() -> Run | None:
@@ -91,30 +93,7 @@ def customer_classes_get(*, customer_id: int, history_limit: int = 10) -> dict[s
         row = dict(found) if found else None
     classes: list[ClassView] = []
     if run is not None and row is not None:
-        rules = rules_from_ruleset(run.rule_set)
-        for dim in DIMENSIONS:
-            code, why = row[dim], row[f"{dim}_why"]
-            pin = pins.get(dim)
-            shown = pin.code if pin else code
-            classes.append(
-                ClassView(
-                    dimension=dim,
-                    dimension_label=str(Dimension(dim).label),
-                    code=shown,
-                    label=class_label(dim, shown),
-                    reason=reason_text(
-                        dim, code, why, row, rules, run.cut_points, row.get("pending")
-                    ),
-                    pin=pin,
-                    computed_label=class_label(dim, code) if pin and pin.code != code else "",
-                )
-            )
-        classes.extend(
-            ClassView(**view)
-            for view in customer_custom_classes(
-                run=run, row=row, customer_id=customer_id, pins=pins
-            )
-        )
+        classes = class_views(run=run, row=row, customer_id=customer_id, pins=pins)
     return {
         "run": run,
         "classes": classes,
@@ -138,6 +117,49 @@ def customer_classes_get(*, customer_id: int, history_limit: int = 10) -> dict[s
             for c in history
         ],
     }
+
+
+def class_views(
+    *, run: Run, row: dict[str, Any], customer_id: int, pins: dict[str, ClassPin]
+) -> list[ClassView]:
+    """Every class `run` computed for the customer, with its reason in the active language.
+    Dimensions whose rules read attributes or tags get them in two more queries."""
+    specs = dimension_specs(run=run)
+    fields: set[str] = set().union(*(s.inputs for s in specs))
+    values: dict[str, Any] = dict(row)
+    if fields:
+        base = pd.DataFrame([row]).set_index(pd.Index([customer_id]))
+        extra = inputs_frame(base=base, fields=fields, lo=customer_id, hi=customer_id)
+        if not extra.empty:
+            values.update(
+                {k: (None if pd.isna(v) else v) for k, v in extra.iloc[0].to_dict().items()}
+            )
+    ctx = ReasonContext(
+        rules=rules_from_ruleset(run.rule_set),
+        cuts=run.cut_points,
+        row=row,
+        values=values,
+        pending=row.get("pending"),
+    )
+    views = []
+    for spec in specs:
+        code, why = spec.read(row)
+        if not code:
+            continue  # a dimension the customer's row predates
+        pin = pins.get(spec.key)
+        shown = pin.code if pin else code
+        views.append(
+            ClassView(
+                dimension=spec.key,
+                dimension_label=spec.label,
+                code=shown,
+                label=spec.class_label(shown),
+                reason=spec.reason(code, why, ctx),
+                pin=pin,
+                computed_label=spec.class_label(code) if pin and pin.code != code else "",
+            )
+        )
+    return views
 
 
 def _prediction_view(run: Run | None, row: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -175,11 +197,12 @@ def customers_in_class(
     queryset: QuerySet, *, dimension: str, code: str, run: Run | None = None
 ) -> QuerySet:
     """Narrows a customer queryset to those whose current class in `dimension` is `code`
-    (one semi-join on the current run; no current run → no customers)."""
+    (one semi-join on the current run; no current run or unknown dimension → none)."""
     run = run or run_current()
-    if run is None or dimension not in DIMENSIONS:
+    spec = dimension_spec(dimension)
+    if run is None or spec is None:
         return queryset.none()
-    ids = CustomerClasses.objects.filter(run=run, **{dimension: code}).values("customer_id")
+    ids = CustomerClasses.objects.filter(spec.in_class(code), run=run).values("customer_id")
     return queryset.filter(pk__in=ids)
 
 
@@ -193,12 +216,27 @@ def class_changes_list(
     return qs
 
 
+def export_headers() -> list[str]:
+    """The export's class and metric columns: one per current dimension (its stable key),
+    then the main metrics. Called once per export (admins add dimensions at runtime)."""
+    return [*(spec.export_header for spec in dimension_specs()), *EXPORT_METRICS]
+
+
 def classes_for_export(customer_ids: Sequence[int]) -> dict[int, list[Any]]:
-    """{customer id: [class per dimension…, metric…]} for one batch of an export: one query."""
+    """{customer id: [class per dimension…, metric…]} for one batch of an export, in the
+    order of `export_headers()`: one query."""
     run = run_current()
     if run is None:
         return {}
-    rows = CustomerClasses.objects.filter(run=run, customer_id__in=list(customer_ids)).values_list(
-        "customer_id", *EXPORT_HEADERS
+    specs = dimension_specs()
+    columns = list(dict.fromkeys(c for s in specs for c in s.storage.columns()))
+    rows = CustomerClasses.objects.filter(run=run, customer_id__in=list(customer_ids)).values(
+        "customer_id", *columns, *EXPORT_METRICS
     )
-    return {row[0]: list(row[1:]) for row in rows}
+    return {
+        row["customer_id"]: [
+            *(spec.read(row)[0] for spec in specs),
+            *(row[m] for m in EXPORT_METRICS),
+        ]
+        for row in rows
+    }

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.admin_history import ScopedHistoryAdmin
 from customers.access import customers_visible_to
-from segmentation.models import class_label
+from segmentation.dimensions import class_label
 
 from .forms import PlaybookAdminForm
 from .models import Enrollment, Playbook, PlaybookStep, PoolEvent, StrategySettings, Task

@@ -9,26 +9,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from customers.models.choices import ContactOutcome
-from segmentation.custom.selectors import custom_class_choices
-from segmentation.models import CLASS_CHOICES, CUSTOM_PREFIX, UNCLASSIFIED, Dimension
+from segmentation.dimensions import grouped_class_choices
 
 from .models import Playbook
 
 
 def class_code_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Grouped (dimension → classes) choices for a select, custom dimensions last;
-    'unclassified' is not a class a playbook can treat."""
-    return [
-        (
-            str(Dimension(dim).label),
-            [
-                (f"{dim}:{code}", str(label))
-                for code, label in choices.choices
-                if code != UNCLASSIFIED
-            ],
-        )
-        for dim, choices in CLASS_CHOICES.items()
-    ] + custom_class_choices()
+    """Grouped (dimension → classes) choices for a select; 'unclassified' is not a class a
+    playbook can treat."""
+    return grouped_class_choices(pinnable=True)
 
 
 class PlaybookAdminForm(forms.ModelForm):
@@ -49,13 +38,7 @@ class PlaybookAdminForm(forms.ModelForm):
 
     def clean_target(self) -> str:
         value = self.cleaned_data["target"]
-        dim, _sep, code = value.partition(":")
-        if dim.startswith(CUSTOM_PREFIX):
-            if value not in {v for _group, options in custom_class_choices() for v, _l in options}:
-                raise forms.ValidationError(_("Choose a class from the list."))
-            return value
-        choices = CLASS_CHOICES.get(dim)
-        if choices is None or code not in choices.values or code == UNCLASSIFIED:
+        if value not in {v for _group, options in class_code_choices() for v, _l in options}:
             raise forms.ValidationError(_("Choose a class from the list."))
         return value
 

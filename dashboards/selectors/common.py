@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from segmentation.models import Run, RunStatus, class_label
+from segmentation.dimensions import class_label
+from segmentation.models import Run, RunStatus
 
 # "Since about a month ago": the latest run at least this many days before the current one.
 MONTH_DAYS = 30

@@ -5,29 +5,15 @@ size: the runs, and one aggregate read per compared run."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
-from segmentation.custom.selectors import custom_dimensions_labels
-from segmentation.models import CLASS_CHOICES, CUSTOM_PREFIX, Dimension
+from segmentation.dimensions import BUILTIN, dimension_specs
 
 from ..scope import Scope
 from .common import label, money, pct, run_trio
 
 # Dimensions shown on the overview, in this order (RFM scores have their own grid page).
-OVERVIEW_DIMENSIONS = (
-    "lifecycle",
-    "value_tier",
-    "value_potential",
-    "loyalty",
-    "potential",
-    "frequency",
-    "rfm_segment",
-    "churn_warning",
-    "payment_risk",
-    "problem_customer",
-)
 ACTIVE_LIFECYCLES = ("new", "repeat", "loyal")
 FLAG_DIMENSIONS = ("churn_warning", "payment_risk", "problem_customer")
 
@@ -39,32 +25,14 @@ def _index(rows: list[dict]) -> dict[str, dict[str, dict]]:
     return out
 
 
-class _CustomDimension(NamedTuple):
-    label: str
-    class_order: list[str]
-
-
-def _custom_dimensions(run) -> dict[str, _CustomDimension]:
-    """{custom_<code>: (label, class order)} of the custom dimensions `run` evaluated
-    (segmentation.custom; labels are cached there, so no query per dimension)."""
-    if run is None or not getattr(run, "custom_versions", None):
-        return {}
-    labels = custom_dimensions_labels()
-    out = {}
-    for code in sorted(run.custom_versions):
-        key = f"{CUSTOM_PREFIX}{code}"
-        found = labels.get(key)
-        out[key] = _CustomDimension(
-            found.name() if found else key,
-            [c for c, _zh, _en in found.classes] if found else [],
-        )
-    return out
-
-
 def overview_data(*, scope: Scope) -> dict:
     trio = run_trio()
-    custom = _custom_dimensions(trio.current)
-    shown = (*OVERVIEW_DIMENSIONS, *custom)
+    specs = {
+        s.key: s
+        for s in (dimension_specs(run=trio.current) if trio.current else BUILTIN)
+        if s.overview
+    }
+    shown = tuple(specs)
     now = _index(scope.class_rows(run=trio.current, dimensions=shown))
     prev = _index(scope.class_rows(run=trio.previous, dimensions=shown))
     month = _index(scope.class_rows(run=trio.month_ago, dimensions=shown))
@@ -73,8 +41,8 @@ def overview_data(*, scope: Scope) -> dict:
         classes = now.get(dim, {})
         total_n = sum(r["customers"] for r in classes.values())
         total_rev = sum(r["revenue_window"] or 0 for r in classes.values())
-        order = custom[dim].class_order if dim in custom else list(CLASS_CHOICES[dim].values)
-        dim_label = custom[dim].label if dim in custom else str(Dimension(dim).label)
+        order = specs[dim].codes()
+        dim_label = specs[dim].label
         rows = []
         # Classes empty now but filled before still show (0, with the drop).
         codes = set(classes) | set(prev.get(dim, {})) | set(month.get(dim, {}))
@@ -94,9 +62,9 @@ def overview_data(*, scope: Scope) -> dict:
                     **_delta_view("delta_previous", _delta(r, prev, dim, code)),
                     **_delta_view("delta_month", _delta(r, month, dim, code)),
                     "url": (
-                        scope.customers_url(custom_class=f"{dim}:{code}")
-                        if dim in custom
-                        else scope.customers_url(**{dim: code})
+                        scope.customers_url(**{dim: code})
+                        if specs[dim].list_filter
+                        else scope.customers_url(in_class=f"{dim}:{code}")
                     ),
                 }
             )

@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from crm.admin_history import ScopedHistoryAdmin
 from segmentation.models import CustomClass, CustomDimension, CustomDimensionStatus
 
-from .schema import catalog_help, catalog_load, dimension_errors
+from .catalog import catalog_help, catalog_load
+from .schema import dimension_errors
 from .selectors import labels_cache_clear
 from .services import (
     _next_version,

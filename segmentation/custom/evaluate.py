@@ -7,12 +7,8 @@ missing label) is false — ``≠`` included; ``empty`` is true exactly for empt
 
 from __future__ import annotations
 
-import json
 import logging
-import time
-from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -21,14 +17,19 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from segmentation.models import (
-    CUSTOM_PREFIX,
     CustomDimension,
     CustomDimensionStatus,
     Run,
 )
-from segmentation.writers import frame_insert
 
-from .schema import ATTRIBUTE_COLUMNS, Catalog, Cmp, DimensionSpec, Group, Node, dimension_errors
+from .catalog import ATTRIBUTE_COLUMNS, Catalog
+from .schema import (
+    Cmp,
+    CompiledDimension,
+    Group,
+    Node,
+    dimension_errors,
+)
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ def mask(node: Node, frame: pd.DataFrame | Columns) -> np.ndarray:
 
 
 def classify_dimension(
-    spec: DimensionSpec, frame: pd.DataFrame | Columns
+    spec: CompiledDimension, frame: pd.DataFrame | Columns
 ) -> tuple[np.ndarray, np.ndarray]:
     """(class codes, why codes) per row: the first class whose rule matches, else default."""
     cols = frame if isinstance(frame, Columns) else Columns(frame)
@@ -195,7 +196,7 @@ def reference_match(node: Node, row: Mapping[str, Any]) -> bool:
     return value >= v
 
 
-def reference_classify(spec: DimensionSpec, row: Mapping[str, Any]) -> tuple[str, str]:
+def reference_classify(spec: CompiledDimension, row: Mapping[str, Any]) -> tuple[str, str]:
     for cls in spec.classes:
         if cls.rule is not None and reference_match(cls.rule, row):
             return cls.code, RULE
@@ -270,7 +271,7 @@ def inputs_frame(*, base: pd.DataFrame, fields: set[str], lo: int, hi: int) -> p
 # ---- the plan of a run --------------------------------------------------------------------
 
 
-def spec_from_dimension(dimension: CustomDimension, catalog: Catalog) -> DimensionSpec:
+def spec_from_dimension(dimension: CustomDimension, catalog: Catalog) -> CompiledDimension:
     """Compiles a stored version. A version that no longer validates (e.g. a tag it used was
     deleted) raises ValueError naming the mistakes."""
     classes = [
@@ -280,18 +281,7 @@ def spec_from_dimension(dimension: CustomDimension, catalog: Catalog) -> Dimensi
     errors, spec = dimension_errors(classes=classes, catalog=catalog)
     if spec is None:
         raise ValueError(f"custom dimension {dimension.code} v{dimension.version}: {errors}")
-    return DimensionSpec(dimension.pk, dimension.code, spec.classes, spec.default)
-
-
-@dataclass
-class Plan:
-    dimensions: list[DimensionSpec]
-    fields: set[str] = field(default_factory=set)
-    # Dimensions also evaluated by the baseline run (only those get history rows).
-    in_baseline: set[str] = field(default_factory=set)
-
-
-_plans: dict[tuple, Plan] = {}
+    return CompiledDimension(dimension.pk, dimension.code, spec.classes, spec.default)
 
 
 def custom_versions_record(run: Run) -> dict[str, int]:
@@ -301,7 +291,7 @@ def custom_versions_record(run: Run) -> dict[str, int]:
     An active version that no longer validates (a tag it reads was deleted or switched off
     since it was activated) is left out and logged: one broken custom dimension must not
     stop the nightly classification of every customer."""
-    from .schema import catalog_load
+    from .catalog import catalog_load
 
     catalog = catalog_load()
     versions: dict[str, int] = {}
@@ -319,192 +309,3 @@ def custom_versions_record(run: Run) -> dict[str, int]:
     Run.objects.filter(pk=run.pk).update(custom_versions=versions)
     run.custom_versions = versions
     return versions
-
-
-def plan_for(run: Run, baseline: Run | None) -> Plan:
-    """The compiled dimensions `run` recorded (cached per process, one per run/attempt)."""
-    versions = run.custom_versions or {}
-    key = (run.pk, run.attempts, tuple(sorted(versions.items())))
-    if key in _plans:
-        return _plans[key]
-    catalog = None
-    specs = []
-    if versions:
-        from .schema import catalog_load
-
-        catalog = catalog_load()
-        dims = CustomDimension.objects.filter(pk__in=versions.values()).prefetch_related("classes")
-        specs = [spec_from_dimension(d, catalog) for d in sorted(dims, key=lambda d: d.code)]
-    plan = Plan(dimensions=specs)
-    for spec in specs:
-        plan.fields |= spec.fields
-    baseline_versions = (baseline.custom_versions or {}) if baseline is not None else {}
-    plan.in_baseline = {s.code for s in specs if s.code in baseline_versions}
-    _plans.clear()  # one run at a time per process
-    _plans[key] = plan
-    return plan
-
-
-# ---- the run's step per partition ---------------------------------------------------------
-
-
-@dataclass
-class PartitionResult:
-    custom: pd.Series  # JSON text per customer ({code: class}), None without dimensions
-    custom_why: pd.Series  # {code: "p"} for the dimensions a pin set, else None
-    codes: dict[str, np.ndarray]
-    counts: dict[str, Counter]
-    before: dict[str, np.ndarray]
-    index: pd.Index
-
-    def history_write(self, run: Run) -> int:
-        """ClassChange rows (dimension custom_<code>) for customers whose class differs from
-        the baseline run's, for dimensions the baseline also evaluated."""
-        parts = []
-        for code, before in self.before.items():
-            after = self.codes[code]
-            changed = before != after
-            if changed.any():
-                parts.append(
-                    pd.DataFrame(
-                        {
-                            "customer_id": self.index[changed],
-                            "dimension": f"{CUSTOM_PREFIX}{code}",
-                            "from_code": before[changed],
-                            "to_code": after[changed],
-                        }
-                    )
-                )
-        if not parts:
-            return 0
-        from segmentation.models import ClassChange
-
-        changes = pd.concat(parts, ignore_index=True)
-        changes["run_id"] = run.pk
-        changes["as_of"] = run.as_of.isoformat()
-        return frame_insert(
-            table=ClassChange._meta.db_table,
-            frame=changes,
-            columns=["customer_id", "dimension", "from_code", "to_code", "run_id", "as_of"],
-            integer_columns=["customer_id", "run_id"],
-            text_columns=["from_code"],  # a customer new since the baseline comes from ""
-        )
-
-
-def _json_column(index: pd.Index, values: dict[str, np.ndarray]) -> pd.Series:
-    """'{"a":"x","b":"y"}' per row. Rows share few combinations, so each distinct one is
-    formatted once and spread with one take. Codes are validated slugs ([a-z0-9_]), so they
-    need no escaping."""
-    if not values:
-        return pd.Series([None] * len(index), index=index, dtype=object)
-    keys = np.zeros(len(index), dtype=np.int64)
-    parts = []
-    for code, arr in values.items():
-        codes, uniques = pd.factorize(arr)
-        keys = keys * (len(uniques) + 1) + codes
-        parts.append((code, codes, uniques))
-    distinct, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    texts = np.empty(len(distinct), dtype=object)
-    for k, row in enumerate(first):
-        texts[k] = "{" + ",".join(f'"{code}":"{u[c[row]]}"' for code, c, u in parts) + "}"
-    return pd.Series(texts[inverse.ravel()], index=index, dtype=object)
-
-
-def baseline_codes(texts: pd.Series, codes: list[str]) -> dict[str, np.ndarray]:
-    """Each dimension's class per row from the baseline run's `custom` column as JSON text
-    ("" where the row, or its dimension, is missing). Rows share a few hundred combinations,
-    so each distinct text is parsed once: no JSON extraction per row and dimension in SQL."""
-    values = texts.to_numpy(dtype=object)
-    keys, uniques = pd.factorize(values, use_na_sentinel=True)
-    parsed = [json.loads(u) if isinstance(u, str) else (u or {}) for u in uniques]
-    out = {}
-    for code in codes:
-        table = np.array([str(d.get(code) or "") for d in parsed] + [""], dtype=object)
-        out[code] = table[keys]  # -1 (no row / NULL) takes the trailing ""
-    return out
-
-
-def _pinned_column(index: pd.Index, pinned: dict[str, np.ndarray]) -> pd.Series:
-    """{"<code>": "p", …} for rows where a pin set the class, None elsewhere (most rows: the
-    rule-or-default reason follows from the class itself, see `why_of`)."""
-    out = np.full(len(index), None, dtype=object)
-    if pinned:
-        any_pin = np.logical_or.reduce(list(pinned.values()))
-        for row in np.flatnonzero(any_pin):
-            out[row] = json.dumps({code: PINNED for code, hit in pinned.items() if hit[row]})
-    return pd.Series(out, index=index, dtype=object)
-
-
-def why_of(spec_default: str | None, code: str, stored: str | None) -> str:
-    """Why a stored class was given: "p" when the run recorded a pin, else "d" for the
-    default class and "r" (its rule matched) for any other. Rows written before the run
-    stored only pins carry "r"/"d" themselves, which agree."""
-    if stored:
-        return stored
-    return DEFAULT if spec_default is not None and code == spec_default else RULE
-
-
-def custom_partition(
-    *,
-    run: Run,
-    frame: pd.DataFrame,
-    classes: pd.DataFrame,
-    pins: pd.DataFrame | None,
-    baseline: Run | None,
-    baseline_custom: pd.Series | None = None,
-    timings: dict[str, float] | None = None,
-) -> PartitionResult | None:
-    """Classifies one partition in every custom dimension the run recorded. `frame` holds the
-    metrics and `classes` the effective built-in classes (after dwell and pins), both indexed
-    by customer id; `baseline_custom` the baseline run's `custom` column as JSON text by
-    customer id (read with its built-in classes). Returns None when no custom dimension is
-    active."""
-    plan = plan_for(run, baseline)
-    if not plan.dimensions or frame.empty:
-        return None
-    clock = time.perf_counter()
-    lo, hi = int(frame.index.min()), int(frame.index.max())
-    base = frame.join(classes[[c for c in classes.columns if c not in frame.columns]])
-    inputs = inputs_frame(base=base, fields=plan.fields, lo=lo, hi=hi).reindex(frame.index)
-    codes: dict[str, np.ndarray] = {}
-    pinned: dict[str, np.ndarray] = {}
-    custom_pins = (
-        pins[pins["dimension"].str.startswith(CUSTOM_PREFIX)]
-        if pins is not None and not pins.empty
-        else None
-    )
-    columns = Columns(inputs)
-    for spec in plan.dimensions:
-        code_arr, _why = classify_dimension(spec, columns)
-        if custom_pins is not None and not custom_pins.empty:
-            mine = custom_pins[custom_pins["dimension"] == f"{CUSTOM_PREFIX}{spec.code}"]
-            allowed = {c.code for c in spec.classes} | {spec.default}
-            mine = mine[mine["code"].isin(allowed)]
-            if not mine.empty:
-                positions = frame.index.get_indexer(mine["customer_id"].to_numpy())
-                ok = positions >= 0
-                code_arr[positions[ok]] = mine["code"].to_numpy()[ok]
-                hit = np.zeros(len(frame.index), dtype=bool)
-                hit[positions[ok]] = True
-                pinned[spec.code] = hit
-        codes[spec.code] = code_arr
-    before: dict[str, np.ndarray] = {}
-    if plan.in_baseline:
-        if baseline_custom is None:
-            baseline_custom = pd.Series(dtype=object)
-        before = baseline_codes(baseline_custom.reindex(frame.index), sorted(plan.in_baseline))
-    counts = {
-        f"{CUSTOM_PREFIX}{code}": Counter(pd.Series(arr).value_counts().to_dict())
-        for code, arr in codes.items()
-    }
-    result = PartitionResult(
-        custom=_json_column(frame.index, codes),
-        custom_why=_pinned_column(frame.index, pinned),
-        codes=codes,
-        counts=counts,
-        before=before,
-        index=frame.index,
-    )
-    if timings is not None:
-        timings["custom"] = timings.get("custom", 0.0) + time.perf_counter() - clock
-    return result

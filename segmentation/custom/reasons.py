@@ -10,8 +10,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from .catalog import Catalog
 from .evaluate import DEFAULT, PINNED, reference_match
-from .schema import SYMBOLS, Catalog, Cmp, Group, Node
+from .schema import SYMBOLS, Cmp, Group, Node
 
 
 def _num(value: float | None) -> str:

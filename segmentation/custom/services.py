@@ -21,8 +21,9 @@ from segmentation.models import (
     Run,
 )
 
+from .catalog import ATTRIBUTE_COLUMNS, catalog_load
 from .evaluate import _fetch, classify_dimension, inputs_frame, spec_from_dimension
-from .schema import ATTRIBUTE_COLUMNS, catalog_load, dimension_errors
+from .schema import dimension_errors
 from .selectors import labels_cache_clear
 
 PREVIEW_CHUNK = 50_000

@@ -9,10 +9,8 @@ from .choices import (
     ValueBasis,
     ValueMethod,
     better_classes,
-    class_label,
     class_move,
     class_rank,
-    dimension_label,
     worse_classes,
 )
 from .custom import CUSTOM_PREFIX, CustomClass, CustomDimension, CustomDimensionStatus
@@ -52,9 +50,7 @@ __all__ = [
     "ValueBasis",
     "ValueMethod",
     "better_classes",
-    "class_label",
     "class_move",
     "class_rank",
-    "dimension_label",
     "worse_classes",
 ]

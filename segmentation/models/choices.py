@@ -4,6 +4,9 @@ labels are English msgids translated in segmentation/locale."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The options of the value-tier thresholds are declared with the thresholds.
+from segmentation.thresholds import ValueBasis, ValueMethod  # noqa: F401 (re-exported)
+
 # A class that the data cannot support: shown as "unclassified — why", never a silent guess.
 UNCLASSIFIED = "unclassified"
 
@@ -120,42 +123,6 @@ CLASS_CHOICES: dict[str, type[models.TextChoices]] = {
 }
 
 DIMENSIONS: tuple[str, ...] = tuple(Dimension.values)
-
-
-def class_label(dimension: str, code: str) -> str:
-    """The translated label of a class code ('' for an unknown or empty code). Custom
-    dimensions (custom_<code>) are looked up in their admin-defined names."""
-    if dimension.startswith("custom_"):
-        from segmentation.custom.selectors import custom_class_label
-
-        return custom_class_label(dimension, code)
-    choices = CLASS_CHOICES.get(dimension)
-    if choices is None or not code:
-        return ""
-    return str(dict(choices.choices).get(code, code))
-
-
-def dimension_label(dimension: str) -> str:
-    """The translated name of a dimension, built-in or custom (custom_<code>)."""
-    if dimension.startswith("custom_"):
-        from segmentation.custom.selectors import custom_dimension_label
-
-        return custom_dimension_label(dimension)
-    try:
-        return str(Dimension(dimension).label)
-    except ValueError:
-        return dimension
-
-
-class ValueMethod(models.TextChoices):
-    PARETO = "pareto", _("Cumulative share (Pareto / ABC)")
-    PERCENTILE = "percentile", _("Percentile rank")
-    ABSOLUTE = "absolute", _("Absolute amounts")
-
-
-class ValueBasis(models.TextChoices):
-    REVENUE = "revenue", _("Revenue")
-    PROFIT = "profit", _("Profit")
 
 
 class RunStatus(models.TextChoices):

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.access import customer_get_for_user
-from segmentation.custom.selectors import custom_dimensions_labels
-from segmentation.models import CLASS_CHOICES, UNCLASSIFIED, ClassPin, Dimension
+from segmentation.dimensions import dimension_spec
+from segmentation.models import ClassPin
 
 # A pin is a deliberate, temporary exception; a year is the longest it may silence the engine.
 MAX_PIN_DAYS = 366
@@ -29,20 +29,13 @@ def class_pin_errors(
     """What is wrong with a pin, per field (empty when it is fine). The admin form and the
     service share it."""
     errors: dict[str, list[str]] = {}
-    custom = custom_dimensions_labels().get(dimension) if dimension.startswith("custom_") else None
-    if custom is not None:
-        if not custom.active:
-            errors["dimension"] = [
-                _("The dimension “{d}” is no longer computed.").format(d=custom.name())
-            ]
-        elif code not in {c for c, _zh, _en in custom.classes}:
-            errors["code"] = [_("“{c}” is not a class of {d}.").format(c=code, d=custom.name())]
-    elif dimension not in Dimension.values:
+    spec = dimension_spec(dimension)
+    if spec is None:
         errors["dimension"] = [_("Unknown dimension “{d}”.").format(d=dimension)]
-    elif code not in CLASS_CHOICES[dimension].values or code == UNCLASSIFIED:
-        errors["code"] = [
-            _("“{c}” is not a class of {d}.").format(c=code, d=Dimension(dimension).label)
-        ]
+    elif not spec.active:
+        errors["dimension"] = [_("The dimension “{d}” is no longer computed.").format(d=spec.label)]
+    elif code not in {c for c, _label in spec.pin_choices()}:
+        errors["code"] = [_("“{c}” is not a class of {d}.").format(c=code, d=spec.label)]
     if not (reason or "").strip():
         errors["reason"] = [_("Say why the class is pinned; the next person needs to know.")]
     today = timezone.localdate()

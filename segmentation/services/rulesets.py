@@ -9,7 +9,8 @@ import pandas as pd
 from django.db import transaction
 from django.db.models import Max
 
-from segmentation.classifiers import CUT_COLUMNS, classify, cut_points_compute
+from segmentation.classifiers import CUT_COLUMNS, cut_points_compute
+from segmentation.dimensions.compute import classify
 from segmentation.metrics import (
     DEFAULT_PARTITION_SIZE,
     duplicates_map,

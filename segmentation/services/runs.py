@@ -36,20 +36,21 @@ from enum import IntEnum
 import pandas as pd
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import F, TextField
-from django.db.models.functions import Cast
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from segmentation.aggregates import aggregates_write
-from segmentation.classifiers import (
-    CUT_COLUMNS,
-    apply_dwell,
-    apply_pins,
-    classify,
-    cut_points_compute,
+from segmentation.classifiers import CUT_COLUMNS, cut_points_compute
+from segmentation.custom.evaluate import custom_versions_record, inputs_frame
+from segmentation.dimensions import DimensionSpec, dimension_specs
+from segmentation.dimensions.compute import (
+    class_counts,
+    history_frame,
+    partition_classes,
+    storage_columns,
 )
-from segmentation.custom.evaluate import custom_partition, custom_versions_record
+from segmentation.dimensions.rows import stored_classes
 from segmentation.hooks import run_post_run_hooks
 from segmentation.metrics import (
     DEFAULT_PARTITION_SIZE,
@@ -59,9 +60,7 @@ from segmentation.metrics import (
     partitions_plan,
 )
 from segmentation.models import (
-    DIMENSIONS,
     METRIC_FIELDS,
-    WHY_FIELDS,
     ClassChange,
     ClassPin,
     CustomerClasses,
@@ -700,23 +699,17 @@ def _retention(*, keep: list[int | None]) -> None:
     CustomerClasses.objects.exclude(run_id__in=ids).delete()
 
 
-def _baseline_frame(baseline: Run | None, part: Partition) -> pd.DataFrame | None:
-    """The baseline run's classes and pending dwell in this partition; with its custom
-    classes as JSON text (`custom_text`, parsed once per distinct value by the custom step)
-    when it evaluated custom dimensions, so one read serves both."""
+def _baseline_frame(
+    baseline: Run | None, part: Partition, specs: list[DimensionSpec]
+) -> pd.DataFrame | None:
+    """The baseline run's classes (a column per dimension it computed) and pending dwell in
+    this partition."""
     if baseline is None:
         return None
-    columns = ["customer_id", *DIMENSIONS, "pending"]
     rows = CustomerClasses.objects.filter(
         run=baseline, customer_id__gte=part.lo, customer_id__lt=part.hi
     )
-    if baseline.custom_versions:
-        rows = rows.annotate(custom_text=Cast("custom", TextField()))
-        columns.append("custom_text")
-    frame = pd.DataFrame.from_records(list(rows.values_list(*columns)), columns=columns).set_index(
-        "customer_id"
-    )
-    return frame
+    return stored_classes(rows, run=baseline, specs=specs, pending=True)
 
 
 def _pins_frame(part: Partition, as_of: dt.date) -> pd.DataFrame:
@@ -733,6 +726,14 @@ _INTEGER_METRICS = [
 ]
 
 
+def _load_inputs(base: pd.DataFrame, fields: set[str]) -> pd.DataFrame:
+    """The attributes and tags stage-2 dimensions read, joined on the partition's frame."""
+    if base.empty:
+        return base
+    lo, hi = int(base.index.min()), int(base.index.max())
+    return inputs_frame(base=base, fields=fields, lo=lo, hi=hi)
+
+
 def _partition_classify_write(
     *,
     run: Run,
@@ -744,34 +745,25 @@ def _partition_classify_write(
     counts: dict[str, Counter],
     timings: dict[str, float],
 ) -> tuple[int, int]:
+    specs = dimension_specs(run=run)
     clock = time.perf_counter()
-    prev = _baseline_frame(baseline, part)
+    prev = _baseline_frame(baseline, part, specs)
     pins = _pins_frame(part, run.as_of)
     timings["read_previous"] += time.perf_counter() - clock
     clock = time.perf_counter()
-    classes = classify(frame, rules, cuts)
-    classes, pending = apply_dwell(classes, prev, min_runs=rules.min_dwell_runs)
-    classes = apply_pins(classes, pins)
-
-    out = classes.join(frame.drop(columns=["potential_score"], errors="ignore"))
+    classes, pending = partition_classes(
+        frame, specs=specs, rules=rules, cuts=cuts, prev=prev, pins=pins, load_inputs=_load_inputs
+    )
+    stored = storage_columns(classes, specs)
+    out = pd.DataFrame(stored, index=classes.index)
+    out["potential_score"] = classes["potential_score"]
+    out = out.join(frame.drop(columns=["potential_score"], errors="ignore"))
     out["pending"] = pending.map(lambda p: json.dumps(p) if p else None)
     out["run_id"] = run.pk
     out["customer_id"] = out.index
-    columns = ["run_id", "customer_id", *DIMENSIONS, *WHY_FIELDS, "pending", *METRIC_FIELDS]
+    columns = ["run_id", "customer_id", *stored, "pending", *METRIC_FIELDS]
+    changes = history_frame(classes, prev, specs)
     timings["classify"] += time.perf_counter() - clock
-    custom = custom_partition(
-        run=run,
-        frame=frame,
-        classes=classes,
-        pins=pins,
-        baseline=baseline,
-        baseline_custom=prev["custom_text"] if prev is not None and "custom_text" in prev else None,
-        timings=timings,
-    )
-    if custom is not None:
-        out["custom"], out["custom_why"] = custom.custom, custom.custom_why
-        columns += ["custom", "custom_why"]
-        counts.update(custom.counts)
     clock = time.perf_counter()
     with transaction.atomic():
         # A redelivered partition replaces what an earlier delivery of it wrote.
@@ -784,40 +776,18 @@ def _partition_classify_write(
             columns=columns,
             integer_columns=["customer_id", "run_id", *_INTEGER_METRICS],
         )
-        changed = _history_write(run=run, classes=classes, prev=prev)
-        if custom is not None:
-            changed += custom.history_write(run)
+        changed = _history_write(run=run, changes=changes)
     timings["write"] += time.perf_counter() - clock
-    for dim in DIMENSIONS:
-        counts[dim].update(classes[dim].value_counts().to_dict())
+    for key, counter in class_counts(classes, specs).items():
+        counts[key].update(counter)
     return written, changed
 
 
-def _history_write(*, run: Run, classes: pd.DataFrame, prev: pd.DataFrame | None) -> int:
-    """One row per (customer, dimension) whose class differs from the baseline run. Without a
-    baseline (the very first run) nothing has changed yet."""
-    if prev is None:
+def _history_write(*, run: Run, changes: pd.DataFrame) -> int:
+    """The class changes of a partition (compute.history_frame) as ClassChange rows."""
+    if changes.empty:
         return 0
-    before_all = prev.reindex(classes.index)
-    parts = []
-    for dim in DIMENSIONS:
-        before = before_all[dim].fillna("")
-        after = classes[dim]
-        mask = (before != after).to_numpy()
-        if mask.any():
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "customer_id": classes.index[mask],
-                        "dimension": dim,
-                        "from_code": before.to_numpy()[mask],
-                        "to_code": after.to_numpy()[mask],
-                    }
-                )
-            )
-    if not parts:
-        return 0
-    changes = pd.concat(parts, ignore_index=True)
+    changes = changes.copy()
     changes["run_id"] = run.pk
     changes["as_of"] = run.as_of.isoformat()
     return frame_insert(
@@ -828,10 +798,6 @@ def _history_write(*, run: Run, classes: pd.DataFrame, prev: pd.DataFrame | None
         # A customer new since the baseline comes from "" (no class), not NULL.
         text_columns=["from_code"],
     )
-
-
-def run_summary_counts(run: Run) -> dict[str, dict[str, int]]:
-    return {dim: dict(run.counts.get(dim, {})) for dim in DIMENSIONS}
 
 
 __all__ = [
@@ -848,6 +814,5 @@ __all__ = [
     "run_finalise",
     "run_is_active",
     "run_prepare",
-    "run_summary_counts",
     "segmentation_run",
 ]

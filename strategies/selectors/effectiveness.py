@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet, Sum
 
-from segmentation.models import Dimension, better_classes, class_label, worse_classes
+from segmentation.dimensions import class_label
+from segmentation.models import Dimension, better_classes, worse_classes
 
 from ..models import (
     OUTCOME_ATTRIBUTES,

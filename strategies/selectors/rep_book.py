@@ -18,13 +18,13 @@ from django.http import Http404
 
 from customers.models import Customer
 from customers.selectors import users_assignable_by
+from segmentation.dimensions import class_label
 from segmentation.models import (
     CLASS_CHOICES,
     ClassChange,
     CustomerClasses,
     Dimension,
     Run,
-    class_label,
     class_move,
     class_rank,
 )

@@ -25,7 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from crm.db import LockKey, advisory_xact_lock, bulk_insert, next_ids
-from segmentation.custom.selectors import class_rows_filter
+from segmentation.dimensions import in_class_q
 from segmentation.models import ClassChange, ClassPin, CustomerClasses, Run, RunStatus
 
 from ..models import (
@@ -172,7 +172,7 @@ def _entries(
     for dim, code in by_class:
         qs: QuerySet[Any]  # class rows or class changes
         if backfill:
-            qs = CustomerClasses.objects.filter(class_rows_filter(dim, code), run=run)
+            qs = CustomerClasses.objects.filter(in_class_q(dim, code), run=run)
         else:
             qs = ClassChange.objects.filter(run=run, dimension=dim, to_code=code)
         rows = qs.filter(

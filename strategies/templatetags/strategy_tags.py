@@ -6,7 +6,7 @@ strategies/partials/_my_tasks.html."""
 from django import template
 from django.utils import timezone
 
-from segmentation.models import class_label
+from segmentation.dimensions import class_label
 
 from ..selectors import customer_next_action
 

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation.classifiers import apply_dwell, apply_pins, classify, cut_points_compute
+from segmentation.classifiers import cut_points_compute
+from segmentation.dimensions.compute import apply_dwell, apply_pins, classify
 from segmentation.rules import Rules
 from tests.segmentation.factories import metrics_frame
 

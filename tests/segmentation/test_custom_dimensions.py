@@ -10,11 +10,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from customers.models import CustomerTag, TagDefinition, TagOption
-from segmentation.custom.selectors import (
-    custom_classes_for_export,
-    custom_export_headers,
-    customers_in_custom_class,
-)
 from segmentation.custom.services import (
     custom_dimension_activate,
     custom_dimension_create,
@@ -22,6 +17,7 @@ from segmentation.custom.services import (
     custom_dimension_preview,
     custom_dimension_retire,
 )
+from segmentation.dimensions import in_class_q
 from segmentation.models import (
     ClassChange,
     ClassPin,
@@ -30,7 +26,12 @@ from segmentation.models import (
     CustomerClasses,
     Run,
 )
-from segmentation.selectors import customer_classes_get
+from segmentation.selectors import (
+    classes_for_export,
+    customer_classes_get,
+    customers_in_class,
+    export_headers,
+)
 from segmentation.services import class_pin_set, segmentation_run
 from tests.customers.factories import CustomerFactory, TransactionFactory
 
@@ -229,18 +230,23 @@ def test_list_filter_and_export(client, rep_alice, book):
     _dimension()
     segmentation_run(as_of=timezone.localdate())
     client.force_login(rep_alice)
-    response = client.get(reverse("customers:list"), {"custom_class": "custom_need:heavy"})
+    response = client.get(reverse("customers:list"), {"in_class": "custom_need:heavy"})
     body = response.content.decode()
     assert response.status_code == 200
     assert "大买家" in body
     assert "品质客户" not in body
     from customers.models import Customer
 
-    ids = customers_in_custom_class(Customer.objects.all(), key="custom_need", class_code="quality")
+    ids = customers_in_class(Customer.objects.all(), dimension="custom_need", code="quality")
     assert list(ids.values_list("pk", flat=True)) == [book["quality"].pk]
-    assert custom_export_headers() == ["custom_need"]
-    exported = custom_classes_for_export([book["quality"].pk, book["quiet"].pk])
-    assert exported == {book["quality"].pk: ["quality"], book["quiet"].pk: ["other"]}
+    headers = export_headers()
+    assert "custom_need" in headers
+    exported = classes_for_export([book["quality"].pk, book["quiet"].pk])
+    column = headers.index("custom_need")
+    assert {cid: row[column] for cid, row in exported.items()} == {
+        book["quality"].pk: "quality",
+        book["quiet"].pk: "other",
+    }
 
 
 def test_export_file_has_the_custom_column(rep_alice, book):
@@ -305,11 +311,9 @@ def test_admin_preview_page_and_used_versions_are_read_only(client, admin_ada, b
 
 
 def test_run_is_current_and_reads_custom_for_strategies(book):
-    from segmentation.custom.selectors import class_rows_filter
-
     _dimension()
     run = segmentation_run(as_of=timezone.localdate())
-    rows = CustomerClasses.objects.filter(class_rows_filter("custom_need", "heavy"), run=run)
+    rows = CustomerClasses.objects.filter(in_class_q("custom_need", "heavy"), run=run)
     assert list(rows.values_list("customer_id", flat=True)) == [book["heavy"].pk]
     assert Run.objects.get(is_current=True) == run
 

@@ -10,6 +10,7 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from segmentation.custom.catalog import Catalog
 from segmentation.custom.evaluate import (
     DEFAULT,
     PINNED,
@@ -21,9 +22,8 @@ from segmentation.custom.evaluate import (
 )
 from segmentation.custom.reasons import custom_reason_text
 from segmentation.custom.schema import (
-    Catalog,
     ClassSpec,
-    DimensionSpec,
+    CompiledDimension,
     RuleError,
     dimension_errors,
     rule_compile,
@@ -169,13 +169,13 @@ def test_error_messages_translate():
 # ---- evaluation ---------------------------------------------------------------------------
 
 
-def _spec(*rules, default="rest") -> DimensionSpec:
+def _spec(*rules, default="rest") -> CompiledDimension:
     catalog = _catalog()
     classes = tuple(
         ClassSpec(f"c{i}", rule_compile(rule, catalog, where=f"c{i}"))
         for i, rule in enumerate(rules)
     )
-    return DimensionSpec(1, "dim", classes, default)
+    return CompiledDimension(1, "dim", classes, default)
 
 
 def test_first_matching_class_wins_and_default():
@@ -322,31 +322,61 @@ def test_reason_default_and_pinned():
     assert "set by hand" in _reason("en", PINNED)
 
 
+def _json_specs(*codes):
+    from segmentation.dimensions import DimensionSpec, JsonStorage
+
+    return [
+        DimensionSpec(
+            key=f"custom_{code}",
+            name=lambda code=code: code,
+            classes=lambda: (),
+            storage=JsonStorage(code, default=lambda: None),
+            classify=None,
+            reason=lambda code, why, ctx: "",
+        )
+        for code in codes
+    ]
+
+
 def test_json_column_formats_each_combination():
     import json
 
-    from segmentation.custom.evaluate import _json_column
+    from segmentation.dimensions import PINNED, JsonStorage
 
     index = pd.Index([10, 11, 12, 13])
-    a = np.array(["x", "y", "x", "x"], dtype=object)
-    b = np.array(["p", "p", "q", "p"], dtype=object)
-    out = _json_column(index, {"a": a, "b": b})
-    assert [json.loads(v) for v in out] == [
+    classes = pd.DataFrame(
+        {
+            "custom_a": ["x", "y", "x", "x"],
+            "custom_a_why": ["r", "r", PINNED, "d"],
+            "custom_b": ["p", "p", "q", "p"],
+            "custom_b_why": ["r", "r", "r", "r"],
+        },
+        index=index,
+    )
+    out = JsonStorage.pack(classes, _json_specs("a", "b"))
+    assert [json.loads(v) for v in out["custom"]] == [
         {"a": "x", "b": "p"},
         {"a": "y", "b": "p"},
         {"a": "x", "b": "q"},
         {"a": "x", "b": "p"},
     ]
-    assert list(out.index) == [10, 11, 12, 13]
+    assert list(out["custom"].index) == [10, 11, 12, 13]
+    # Only pins are stored as reasons; the rest follows from the class.
+    assert [None if v is None else json.loads(v) for v in out["custom_why"]] == [
+        None,
+        None,
+        {"a": "p"},
+        None,
+    ]
 
 
 def test_baseline_codes_parse_each_distinct_text_once():
-    from segmentation.custom.evaluate import baseline_codes
+    from segmentation.dimensions import JsonStorage
 
-    texts = pd.Series(
-        ['{"a": "x", "b": "p"}', None, '{"a": "y"}', '{"a": "x", "b": "p"}'],
+    rows = pd.DataFrame(
+        {"custom_text": ['{"a": "x", "b": "p"}', None, '{"a": "y"}', '{"a": "x", "b": "p"}']},
         index=[1, 2, 3, 4],
     )
-    out = baseline_codes(texts, ["a", "b"])
-    assert list(out["a"]) == ["x", "", "y", "x"]
-    assert list(out["b"]) == ["p", "", "", "p"]  # no row, or the dimension missing: ""
+    out = JsonStorage.unpack(rows, _json_specs("a", "b"))
+    assert list(out["custom_a"]) == ["x", "", "y", "x"]
+    assert list(out["custom_b"]) == ["p", "", "", "p"]  # no row, or the dimension missing: ""

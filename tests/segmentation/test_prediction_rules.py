@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from segmentation.classifiers import classify
+from segmentation.dimensions.compute import classify
 from segmentation.models import CustomerClasses, RuleSet
 from segmentation.reasons import reason_text
 from segmentation.rules import Rules, rules_from_ruleset

@@ -7,7 +7,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segmentation.classifiers import classify, cut_points_compute
+from segmentation.classifiers import cut_points_compute
+from segmentation.dimensions.compute import classify
 from segmentation.models.choices import CLASS_CHOICES, DIMENSIONS
 from segmentation.rules import Rules
 from tests.segmentation.factories import metrics_frame

@@ -5,7 +5,8 @@ import math
 import pytest
 from django.utils import translation
 
-from segmentation.classifiers import classify, cut_points_compute
+from segmentation.classifiers import cut_points_compute
+from segmentation.dimensions.compute import classify
 from segmentation.models.choices import DIMENSIONS
 from segmentation.reasons import TEMPLATES, reason_params, reason_text
 from segmentation.rules import Rules

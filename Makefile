@@ -18,12 +18,19 @@ install: $(VENV)/.installed
 migrate: install
 	$(PY) manage.py migrate --noinput
 
-# Demo data is loaded and classified once (the first classification also puts the playbooks'
-# tasks on the reps' lists); `make clean-db run` starts over.
+# Demo data is loaded once, with a year of history: a classification run every three weeks up to
+# today (the current run), the playbooks' tasks and the reps' calls, visits and tasks done on
+# time, late or missed in between, so every dashboard has figures. `make clean-db run` starts
+# over; DEMO_HISTORY= (empty) loads the data and classifies today only.
+DEMO_HISTORY ?= --history
 demo: migrate
 	@if [ ! -f .demo-loaded ]; then \
-		$(PY) manage.py seed_demo --customers $(DEMO_CUSTOMERS) --seed 42 --no-input && \
-		$(PY) manage.py segment && touch .demo-loaded && $(PY) manage.py demo_logins; \
+		if [ -n "$(DEMO_HISTORY)" ]; then \
+			$(PY) manage.py seed_demo --customers $(DEMO_CUSTOMERS) --seed 42 --no-input $(DEMO_HISTORY); \
+		else \
+			$(PY) manage.py seed_demo --customers $(DEMO_CUSTOMERS) --seed 42 --no-input && \
+			$(PY) manage.py segment; \
+		fi && touch .demo-loaded && $(PY) manage.py demo_logins; \
 	else \
 		$(PY) manage.py demo_logins; \
 	fi

@@ -49,8 +49,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from customers.seed import seed_demo
-    from customers.seed.report import seed_summary
+    from demo.seed import seed_demo
+    from demo.seed.report import seed_summary
 
     call_command("migrate", verbosity=0, interactive=False)
     print(f"database {connection.settings_dict['NAME']}, seeding {args.customers:,} customers")

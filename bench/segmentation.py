@@ -568,8 +568,8 @@ def _workers_stop(procs: list[subprocess.Popen]) -> None:
 def workers_run(n: int, as_of: dt.date, partition_size: int) -> dict[str, float]:
     """One forced run as of `as_of` on `n` worker processes; prints and returns its walls."""
     from crm.celery import app
-    from segmentation import workflow
     from segmentation.models import Run, RunStatus
+    from segmentation.pipeline.executors import run_start
 
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     app.conf.task_always_eager = False
@@ -578,7 +578,7 @@ def workers_run(n: int, as_of: dt.date, partition_size: int) -> dict[str, float]
     try:
         load = os.getloadavg()[0]
         t0 = time.perf_counter()
-        run = workflow.run_start(
+        run = run_start(
             as_of=as_of, force=True, triggered_by=f"bench --workers {n}",
             partition_size=partition_size,
         )  # fmt: skip

@@ -31,8 +31,8 @@ from django.db import connection  # noqa: E402
 
 from segmentation.metrics import duplicates_map, metrics_for_range  # noqa: E402
 from segmentation.models import RuleSet  # noqa: E402
+from segmentation.pipeline.steps import PHASE2_COLUMNS  # noqa: E402
 from segmentation.rules import rules_from_ruleset  # noqa: E402
-from segmentation.services.runs import PHASE2_COLUMNS  # noqa: E402
 from segmentation.staging import frame_pack, frame_unpack  # noqa: E402
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -19,29 +20,27 @@ from crm.pagination import CappedCountPaginator
 from crm.queue import QueueUnavailable
 from customers.access import customers_visible_to
 
-from . import workflow
 from .custom.admin import CustomClassHistoryAdmin, CustomDimensionAdmin
-from .dimensions import dimension_specs
+from .dimensions import class_label, dimension_label, dimension_specs
 from .models import (
     ClassChange,
     ClassPin,
     CustomClass,
     CustomDimension,
     CustomerClasses,
-    Dimension,
     RuleSet,
     Run,
     RunPartition,
     RunStatus,
 )
+from .pipeline.claim import RunInProgress, RunRefused
+from .pipeline.executors import run_start
+from .pipeline.preview import DONE, FAILED, preview_progress, ruleset_preview_start
 from .selectors import class_views
 from .services import (
-    RunInProgress,
-    RunRefused,
     class_pin_errors,
     class_pin_set,
     ruleset_activate,
-    ruleset_preview,
     ruleset_save_version,
 )
 from .thresholds import threshold_fieldsets
@@ -130,30 +129,66 @@ class RuleSetAdmin(ScopedHistoryAdmin):
             gettext("Version {v} is active; the next run uses it.").format(v=rule_set.version),
         )
 
-    @admin.action(description=_("Preview: how many customers would change class"))
+    @admin.action(
+        description=_("Preview: how many customers would change class"), permissions=["change"]
+    )
     def preview(self, request, queryset):
+        """Queues the preview on the workers and sends the admin to its progress page: a
+        preview reads every customer, which never happens inside a request."""
         if queryset.count() != 1:
             self.message_user(request, gettext("Select exactly one version."), messages.ERROR)
-            return
-        rule_set = queryset.get()
-        result = ruleset_preview(rule_set=rule_set)
-        if not result["as_of"]:
-            self.message_user(
-                request, gettext("No current run to compare with yet."), messages.WARNING
-            )
-            return
-        parts = [
-            f"{Dimension(dim).label}: {info['moved']}" for dim, info in result["dimensions"].items()
-        ]
-        self.message_user(
-            request,
-            gettext(
-                "Version {v} against the current classes as of {d} ({n} customers) — customers "
-                "who would change class: {parts}"
-            ).format(
-                v=rule_set.version, d=result["as_of"], n=result["customers"], parts="; ".join(parts)
+            return None
+        try:
+            key = ruleset_preview_start(rule_set=queryset.get(), actor=request.user)
+        except QueueUnavailable as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return None
+        return HttpResponseRedirect(reverse("admin:segmentation_ruleset_preview", args=[key]))
+
+    def get_urls(self):
+        return [
+            path(
+                "preview/<str:key>/",
+                self.admin_site.admin_view(self.preview_view),
+                name="segmentation_ruleset_preview",
             ),
-        )
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, key: str):
+        """The preview's progress (the page reloads itself until it is done), then per
+        dimension the table of class moves from → to."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        record = preview_progress(key)
+        if record is None:
+            raise Http404(gettext("No such preview (previews are kept for a day)."))
+        result = record.get("result") or {}
+        tables = [
+            {
+                "label": dimension_label(dim),
+                "moved": info["moved"],
+                "rows": [
+                    (class_label(dim, old) or old or "—", class_label(dim, new) or new, n)
+                    for (old, new), n in info["pairs"]
+                ],
+            }
+            for dim, info in result.get("dimensions", {}).items()
+        ]
+        finished = record.get("status") in (DONE, FAILED)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Preview of rule set version {v}").format(v=record.get("version")),
+            "record": record,
+            "result": result,
+            "tables": tables,
+            "finished": finished,
+            "percent": int(100 * record.get("done", 0) / record["total"])
+            if record.get("total")
+            else 0,
+        }
+        return TemplateResponse(request, "admin/segmentation/ruleset/preview.html", context)
 
 
 class RunPartitionInline(admin.TabularInline):
@@ -266,9 +301,7 @@ class RunAdmin(admin.ModelAdmin):
             raise PermissionDenied
         today = timezone.localdate()
         try:
-            run = workflow.run_start(
-                as_of=today, force=True, triggered_by=f"admin:{request.user.username}"
-            )
+            run = run_start(as_of=today, force=True, triggered_by=f"admin:{request.user.username}")
         except (RunInProgress, RunRefused, QueueUnavailable) as exc:
             self.message_user(
                 request,

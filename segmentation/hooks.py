@@ -1,5 +1,6 @@
 """Post-run hooks: higher layers (strategies) register a callable here from their
-AppConfig.ready(); the run service calls `run_post_run_hooks(run_id)` after a run succeeded.
+AppConfig.ready(); the run's finalise step (segmentation.pipeline.steps.finalise) calls
+`run_post_run_hooks(run_id)` after a run succeeded, whichever executor carried it out.
 Segmentation never imports the apps that register."""
 
 from __future__ import annotations

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "segmentation",
     "strategies",
     "dashboards",
+    # Above every domain app: the demo-data generator (seed_demo, demo_logins).
+    "demo",
     # Above every domain app: pages that compose several of them (the home page).
     "pages",
 ]

@@ -22,7 +22,7 @@ STORAGES = {
 # the tasks it sends on, such as a run's partitions, go through Redis too).
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 # Fault tests: "phase:partition index:seconds" makes that partition's step sleep after its
-# work is committed and before its task is acknowledged (segmentation.services.runs).
+# work is committed and before its task is acknowledged (segmentation.pipeline.steps).
 SEGMENTATION_TEST_PAUSE = env("CRM_TEST_PAUSE_PARTITION", default="")
 
 # Redis outlives a test run and may be shared by parallel runs: every test session (and the

@@ -196,7 +196,7 @@ def test_history_cannot_revert(client, admin_ada, rep_alice):
 
 def test_bulk_paths_write_no_per_row_history():
     """The 1M-row paths (seed, nightly run) go around model signals: no history rows."""
-    from customers.seed import seed_demo
+    from demo.seed import seed_demo
     from segmentation.services import segmentation_run
 
     as_of = dt.date(2026, 3, 31)

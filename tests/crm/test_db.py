@@ -99,13 +99,13 @@ def test_lock_keys_are_never_renumbered():
 
 
 def test_segmentation_uses_the_same_lock_numbers():
-    """Until segmentation.services.runs imports crm.db.LockKey instead of declaring its own
+    """Until segmentation.pipeline.claim imports crm.db.LockKey instead of declaring its own
     copy, the copy must hold the same numbers."""
+    from segmentation.pipeline import claim
     from segmentation.services import LockKey as exported
-    from segmentation.services import runs
 
     assert exported is LockKey
-    for key in runs.LockKey:
+    for key in claim.LockKey:
         assert int(key) == int(LockKey[key.name])
 
 

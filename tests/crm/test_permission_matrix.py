@@ -470,6 +470,7 @@ ADMIN_OTHER: dict[str, dict] = {
     "admin:app_list": {"kwargs": {"app_label": "customers"}},
     "admin:view_on_site": {"kwargs": {"content_type_id": "1", "object_id": "1"}},
     "admin:segmentation_customdimension_preview": {"kwargs": lambda w: {"pk": 999999}},
+    "admin:segmentation_ruleset_preview": {"kwargs": {"key": "0" * 32}},
     "admin:auth_user_password_change": {"kwargs": lambda w: {"id": w.personas["rep_alice"].pk}},
     # Only administrators start a run, and only with POST.
     "admin:segmentation_run_now": {"admin_only_post": True},

@@ -23,8 +23,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from customers.models import Transaction
-from segmentation import workflow
 from segmentation.models import ClassChange, CustomerClasses, Run, RunPartition, RunStatus
+from segmentation.pipeline.executors import run_start
 from segmentation.services import RunInProgress, segmentation_run
 from strategies.models import Enrollment, Task
 from tests.conftest import _celery_worker_drain, celery_worker_start, celery_worker_stop
@@ -135,7 +135,7 @@ def test_worker_killed_mid_run_keeps_yesterday_visible_and_loses_nothing(
         celery_queue, node_a, {"CRM_TEST_PAUSE_PARTITION": f"classify:{KILLED_PARTITION}:600"}
     )
     try:
-        run = workflow.run_start(as_of=DAY2, triggered_by="fault test", partition_size=PARTITION)
+        run = run_start(as_of=DAY2, triggered_by="fault test", partition_size=PARTITION)
         assert run.status == RunStatus.RUNNING
         killed = RunPartition.objects.filter(run=run, index=KILLED_PARTITION)
         # The partition's classes are committed; its task sleeps before the acknowledgement.

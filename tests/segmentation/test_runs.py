@@ -87,10 +87,11 @@ def test_same_as_of_twice_gives_the_same_rows(book):
 
 
 def test_killed_run_keeps_previous_classes_and_next_run_recovers(book, monkeypatch):
-    import segmentation.services.runs as runs
+    import segmentation.pipeline.runjob as runs
+    from segmentation.pipeline.claim import stale_after
 
     day1 = segmentation_run(as_of=AS_OF)
-    original = runs._partition_classify_write
+    original = runs.partition_classify_write
     calls = {"n": 0}
 
     def dies_after_first_partition(**kwargs):
@@ -99,7 +100,7 @@ def test_killed_run_keeps_previous_classes_and_next_run_recovers(book, monkeypat
             raise KeyboardInterrupt  # not an Exception: like a killed process, nothing is cleaned
         return original(**kwargs)
 
-    monkeypatch.setattr(runs, "_partition_classify_write", dies_after_first_partition)
+    monkeypatch.setattr(runs, "partition_classify_write", dies_after_first_partition)
     day2 = AS_OF + dt.timedelta(days=1)
     with pytest.raises(KeyboardInterrupt):
         segmentation_run(as_of=day2, partition_size=2)
@@ -111,10 +112,10 @@ def test_killed_run_keeps_previous_classes_and_next_run_recovers(book, monkeypat
     assert Run.objects.get(is_current=True) == day1
     assert CustomerClasses.objects.filter(run=day1).count() == 5
 
-    monkeypatch.setattr(runs, "_partition_classify_write", original)
+    monkeypatch.setattr(runs, "partition_classify_write", original)
     # SQLite has no session lock: the dead run is recognised by its stale heartbeat.
     Run.objects.filter(pk=half.pk).update(
-        heartbeat_at=timezone.now() - runs.STALE_AFTER - dt.timedelta(seconds=1)
+        heartbeat_at=timezone.now() - stale_after() - dt.timedelta(seconds=1)
     )
     recovered = segmentation_run(as_of=day2, partition_size=2)
     assert recovered.pk == half.pk
@@ -350,7 +351,8 @@ def test_command_reports_a_refused_run_clearly(book):
 
 
 def test_run_killed_during_metrics_leaves_nothing_visible_and_recovers(book, monkeypatch):
-    import segmentation.services.runs as runs
+    import segmentation.pipeline.steps as runs
+    from segmentation.pipeline.claim import stale_after
 
     day1 = segmentation_run(as_of=AS_OF)
 
@@ -364,12 +366,12 @@ def test_run_killed_during_metrics_leaves_nothing_visible_and_recovers(book, mon
     assert Run.objects.get(as_of=day2).phase == "metrics"
     assert Run.objects.get(is_current=True) == day1
     monkeypatch.undo()
-    Run.objects.filter(as_of=day2).update(heartbeat_at=timezone.now() - runs.STALE_AFTER * 2)
+    Run.objects.filter(as_of=day2).update(heartbeat_at=timezone.now() - stale_after() * 2)
     assert segmentation_run(as_of=day2).is_current
 
 
 def test_a_failing_run_is_marked_failed_with_its_error(book, monkeypatch):
-    import segmentation.services.runs as runs
+    import segmentation.pipeline.steps as runs
 
     def broken(**kwargs):
         raise ValueError("disk full")

@@ -2,6 +2,7 @@
 redelivery, a failing partition, a superseded attempt, a second run refused."""
 
 import datetime as dt
+from collections import Counter, defaultdict
 from decimal import Decimal
 from io import StringIO
 
@@ -12,9 +13,14 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from segmentation.metrics import Partition
 from segmentation.models import ClassChange, CustomerClasses, Run, RunPartition, RunStatus
+from segmentation.pipeline import claim, executors
+from segmentation.pipeline import runjob as steps
+from segmentation.pipeline import steps as pipeline_steps
+from segmentation.pipeline.write import partition_classify_write
+from segmentation.rules import rules_from_ruleset
 from segmentation.services import RunInProgress, segmentation_run
-from segmentation.services import runs as steps
 from segmentation.staging import frame_columns, frame_pack, frame_unpack
 from tests.customers.factories import CustomerFactory, TransactionFactory
 
@@ -71,7 +77,7 @@ def test_staged_frames_round_trip_and_read_only_the_asked_columns():
 
 
 def _claim(as_of=AS_OF, force=False):
-    run, fresh = steps.run_claim(as_of=as_of, force=force, triggered_by="test", mode=steps.CELERY)
+    run, fresh = claim.run_claim(as_of=as_of, force=force, triggered_by="test", mode=claim.CELERY)
     assert fresh
     return run
 
@@ -99,15 +105,15 @@ def test_steps_in_order_make_the_run_current_and_redelivered_steps_change_nothin
     # Even replaying the write itself replaces the range's rows instead of adding to them.
     part = RunPartition.objects.get(run=run, index=1)
     frame = frame_unpack(part.metrics).join(frame_unpack(part.scores), how="left")
-    steps._partition_classify_write(
+    partition_classify_write(
         run=Run.objects.get(pk=run.pk),
-        part=steps.Partition(index=1, lo=part.lo, hi=part.hi),
+        part=Partition(index=1, lo=part.lo, hi=part.hi),
         frame=frame,
-        rules=steps.rules_from_ruleset(run.rule_set),
+        rules=rules_from_ruleset(run.rule_set),
         cuts=Run.objects.get(pk=run.pk).cut_points,
         baseline=day1,
-        counts=steps.defaultdict(steps.Counter),
-        timings=steps.defaultdict(float),
+        counts=defaultdict(Counter),
+        timings=defaultdict(float),
     )
     assert _rows(run) == written
     assert ClassChange.objects.filter(run=run).count() == changes
@@ -126,11 +132,9 @@ def test_steps_in_order_make_the_run_current_and_redelivered_steps_change_nothin
 
 
 def test_a_failing_partition_fails_the_run_and_names_the_partition(customers, monkeypatch):
-    from segmentation import tasks
-
     run = _claim()
     indexes = steps.run_prepare(run.pk, run.attempts, partition_size=3)
-    original = steps.metrics_for_range
+    original = pipeline_steps.metrics_for_range
     second = RunPartition.objects.get(run=run, index=1)
 
     def broken(**kwargs):
@@ -138,13 +142,15 @@ def test_a_failing_partition_fails_the_run_and_names_the_partition(customers, mo
             raise ValueError("disk full")
         return original(**kwargs)
 
-    monkeypatch.setattr(steps, "metrics_for_range", broken)
-    tasks.partition_metrics_task.apply(
-        kwargs={"run_id": run.pk, "attempt": run.attempts, "index": indexes[0]}, throw=True
+    monkeypatch.setattr(pipeline_steps, "metrics_for_range", broken)
+    job = steps.RunJob(run.pk, run.attempts).as_dict()
+    executors.partition_task.apply(
+        kwargs={"kind": "run", "job": job, "phase": "metrics", "index": indexes[0]}, throw=True
     )
     with pytest.raises(ValueError, match="disk full"):
-        tasks.partition_metrics_task.apply(
-            kwargs={"run_id": run.pk, "attempt": run.attempts, "index": indexes[1]}, throw=True
+        executors.partition_task.apply(
+            kwargs={"kind": "run", "job": job, "phase": "metrics", "index": indexes[1]},
+            throw=True,
         )
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
@@ -166,9 +172,9 @@ def test_steps_of_a_superseded_attempt_do_nothing(customers, settings):
     old_attempt = run.attempts
     # The workers of attempt 1 went silent; after the stale period a new claim takes over.
     Run.objects.filter(pk=run.pk).update(
-        heartbeat_at=timezone.now() - steps.stale_after() - dt.timedelta(seconds=1)
+        heartbeat_at=timezone.now() - claim.stale_after() - dt.timedelta(seconds=1)
     )
-    again, fresh = steps.run_claim(as_of=AS_OF, force=False, triggered_by="test")
+    again, fresh = claim.run_claim(as_of=AS_OF, force=False, triggered_by="test")
     assert fresh
     assert again.pk == run.pk
     assert again.attempts == old_attempt + 1

@@ -9,9 +9,9 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from crm.queue import QueueUnavailable
-from segmentation import workflow
 from segmentation.models import Run, RunStatus
-from segmentation.services import RunInProgress, RunRefused, segmentation_run
+from segmentation.pipeline.claim import RunInProgress, RunRefused
+from segmentation.pipeline.executors import distributed, run_start, segmentation_run
 
 
 class Command(BaseCommand):
@@ -52,7 +52,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, as_of, force, partition_size, workers, use_celery, **options):
         as_of = as_of or timezone.localdate()
-        if use_celery and not workflow.distributed():
+        if use_celery and not distributed():
             raise CommandError(
                 "--async needs a broker (REDIS_URL) and Celery not in eager mode; "
                 "without them the run happens in this process: leave out --async."
@@ -67,7 +67,7 @@ class Command(BaseCommand):
         kwargs = {"partition_size": partition_size} if partition_size else {}
         try:
             if use_celery:
-                run = workflow.run_start(
+                run = run_start(
                     as_of=as_of, force=force, triggered_by="manage.py segment --async", **kwargs
                 )
                 if run.status == RunStatus.RUNNING:

@@ -27,7 +27,7 @@ OUTCOMES = tuple(vocab.LOG_SUMMARIES)
 OUTCOME_P = (0.38, 0.14, 0.12, 0.08, 0.18, 0.07, 0.03)
 CASE_KINDS = ("complaint", "return", "repair")
 # Logs per customer on average, by pattern (same order as gen_customers.PATTERNS).
-LOGS_PER_PATTERN = np.array([0.8, 2.5, 2.5, 0.7, 3.5, 3.0, 2.5, 2.0, 2.0, 1.5, 1.0, 3.0])
+LOGS_PER_PATTERN = np.array([0.8, 2.5, 2.5, 0.7, 3.5, 3.0, 2.5, 2.0, 2.0, 1.5, 1.0, 3.0, 1.5])
 
 
 def _texts(table: dict, key: np.ndarray, is_en: np.ndarray, rng: np.random.Generator):

@@ -1,14 +1,18 @@
 """manage.py seed_demo --customers N [--seed S] [--reps R] [--as-of DATE] [--flush] [--no-input]
+[--history [--history-days D] [--history-step S]]
 
-Fills the database with a realistic demo CRM (customers.seed) and prints one login per role."""
+Fills the database with a realistic demo CRM (demo.seed) and prints one login per role. With
+--history it also classifies the demo at past dates up to --as-of, the reps working their
+lists in between (demo.history), so the dashboards open on a year of figures."""
 
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
 from customers.models import Customer
-from customers.seed import SeedError, demo_logins_rows, seed_demo
-from customers.seed.report import logins_summary, seed_summary
+from demo.history import HISTORY_DAYS, HISTORY_STEP_DAYS, demo_history, history_summary
+from demo.seed import SeedError, demo_logins_rows, seed_demo
+from demo.seed.report import logins_summary, seed_summary
 
 
 def _date(value: str) -> dt.date:
@@ -41,8 +45,27 @@ class Command(BaseCommand):
             dest="interactive",
             help="Do not ask before --flush deletes data.",
         )
+        parser.add_argument(
+            "--history",
+            action="store_true",
+            help="Then classify at past dates up to --as-of, with the reps' work in between "
+            "(a year of runs and tasks; meant for demo sizes).",
+        )
+        parser.add_argument(
+            "--history-days",
+            type=int,
+            default=HISTORY_DAYS,
+            help=f"With --history: how far back the first run is (default {HISTORY_DAYS}).",
+        )
+        parser.add_argument(
+            "--history-step",
+            type=int,
+            default=HISTORY_STEP_DAYS,
+            help=f"With --history: days between two runs (default {HISTORY_STEP_DAYS}).",
+        )
 
     def handle(self, *args, customers, seed, reps, as_of, flush, interactive, **options):
+        progress = self.stderr.write if options["verbosity"] > 0 else None
         if flush and interactive and Customer.objects.exists():
             answer = input(
                 "--flush deletes every customer, order, contact and log in this database. "
@@ -57,12 +80,24 @@ class Command(BaseCommand):
                 reps=reps,
                 as_of=as_of,
                 flush=flush,
-                progress=self.stderr.write if options["verbosity"] > 0 else None,
+                progress=progress,
             )
+            history = None
+            if options["history"]:
+                history = demo_history(
+                    until=report.as_of,
+                    days=options["history_days"],
+                    step=options["history_step"],
+                    seed_value=seed,
+                    progress=progress,
+                )
         except SeedError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(seed_summary(report))
+        if history is not None:
+            self.stdout.write(history_summary(history))
         self.stdout.write("")
         self.stdout.write(logins_summary(demo_logins_rows()))
-        self.stdout.write("")
-        self.stdout.write("Next: `manage.py segment` classifies the new customers.")
+        if history is None:
+            self.stdout.write("")
+            self.stdout.write("Next: `manage.py segment` classifies the new customers.")

@@ -26,11 +26,13 @@ from django.db.models import Max
 from django.utils import timezone
 
 from crm.db import analyze
+from customers.extensions import customer_data_flush_hooks
 from customers.models import (
     Category,
     Contact,
     ContactLog,
     Customer,
+    CustomerTag,
     Product,
     Referral,
     SatisfactionSurvey,
@@ -38,7 +40,6 @@ from customers.models import (
     Transaction,
 )
 
-from ..extensions import customer_data_flush_hooks
 from .catalog import catalog_ensure
 from .gen_activity import (
     cases_generate,
@@ -51,13 +52,23 @@ from .gen_customers import customers_generate
 from .gen_orders import orders_generate
 from .load import PgBulkWindow, PgCopyLoader, SeedError, SqliteLoader, Stats
 from .people import default_rep_count, demo_people_ensure
+from .tags import need_tag_ensure, tags_generate
 
 # 20,000 customers ≈ 400,000 orders ≈ 90 MB of binary COPY data: big enough that per-statement
 # overhead vanishes, small enough that the chunks in flight stay within a few hundred MB.
 CHUNK = 20_000
 MAX_CUSTOMERS = 5_000_000
 # Load order respects foreign keys within a chunk.
-MODELS = (Customer, Contact, Transaction, ContactLog, ServiceCase, SatisfactionSurvey, Referral)
+MODELS = (
+    Customer,
+    CustomerTag,
+    Contact,
+    Transaction,
+    ContactLog,
+    ServiceCase,
+    SatisfactionSurvey,
+    Referral,
+)
 
 
 @dataclass
@@ -141,6 +152,7 @@ def _seed(*, customers, seed, reps, as_of, flush, progress) -> SeedReport:
     rep_count = reps or default_rep_count(customers)
     people = demo_people_ensure(reps=rep_count, rng=np.random.default_rng([seed, 0, 1]))
     catalog = catalog_ensure()
+    need_tag = need_tag_ensure()
     next_id = _next_ids()
     report = SeedReport(
         customers=customers, seed=seed, as_of=as_of, reps=people.rep_count, vendor=vendor
@@ -164,6 +176,8 @@ def _seed(*, customers, seed, reps, as_of, flush, progress) -> SeedReport:
                 next_id=next_id,
                 people=people,
                 catalog=catalog,
+                need_tag=need_tag,
+                seed=seed,
             )
             report.generate_seconds += time.perf_counter() - gen_started
             loader.submit(batches, as_of=as_of)
@@ -189,7 +203,9 @@ def _seed(*, customers, seed, reps, as_of, flush, progress) -> SeedReport:
     return report
 
 
-def _chunk(*, rng, number: int, size: int, next_id: dict, people, catalog) -> list:
+def _chunk(
+    *, rng, number: int, size: int, next_id: dict, people, catalog, need_tag: int, seed: int
+) -> list:
     """Every row of one chunk of customers, in foreign-key order; advances `next_id`."""
     frame, info = customers_generate(
         rng=rng,
@@ -212,8 +228,16 @@ def _chunk(*, rng, number: int, size: int, next_id: dict, people, catalog) -> li
         rng=rng, first_id=next_id[SatisfactionSurvey], customers=info, orders=order_info
     )
     referrals = referrals_generate(rng=rng, first_id=next_id[Referral], customers=info)
+    # A generator of its own: the tags leave every other row as it was before they existed.
+    tags = tags_generate(
+        rng=np.random.default_rng([seed, number + 1, 7]),
+        first_id=next_id[CustomerTag],
+        customers=info,
+        tag_id=need_tag,
+    )
     batches = [
         (Customer, frame),
+        (CustomerTag, tags),
         (Contact, contacts),
         (Transaction, orders),
         (ContactLog, logs),

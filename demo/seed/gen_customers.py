@@ -28,13 +28,16 @@ PATTERNS = (
     ("new", 0.05, 0, 1, 75, 0, 0),
     ("one_off", 0.07, 0, 150, 1500, 0, 0),
     ("weekly", 0.04, 8, 365, 1460, 0, 0),
-    ("monthly", 0.17, 30, 365, 2190, 0, 0),
+    ("monthly", 0.15, 30, 365, 2190, 0, 0),
     ("quarterly", 0.15, 91, 365, 2190, 0, 0),
     ("semiannual", 0.09, 182, 540, 2190, 0, 0),
     ("irregular", 0.10, 0, 90, 700, 0, 90),
     ("dormant", 0.08, 45, 400, 1800, 120, 300),
     ("churned", 0.07, 60, 500, 2190, 300, 900),
     ("declining", 0.05, 30, 540, 1800, 0, 0),
+    # Bought every ten days until five to eight months ago, then stopped: many orders in the
+    # last year but none lately — RFM's "can't lose them" (R 1–2, F 5).
+    ("lapsed", 0.02, 10, 400, 1460, 150, 240),
 )
 PATTERN_NAMES = tuple(p[0] for p in PATTERNS)
 P = {name: i for i, name in enumerate(PATTERN_NAMES)}

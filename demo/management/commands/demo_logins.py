@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from customers.seed import demo_logins_rows
-from customers.seed.report import logins_summary
+from demo.seed import demo_logins_rows
+from demo.seed.report import logins_summary
 
 
 class Command(BaseCommand):

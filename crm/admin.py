@@ -25,7 +25,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "team", "is_director", "is_active"]
     list_select_related = ["team"]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (_("Sales role"), {"fields": ("role", "team", "is_director", "phone")}),
     )
     add_fieldsets = (

@@ -16,7 +16,7 @@ class CappedCountPaginator(Paginator):
     cap = COUNT_CAP
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         # Only ever given querysets; the stubs type object_list as any sliceable sequence.
         counted = self.object_list[: self.cap + 1].count()  # type: ignore[attr-defined]
         self.count_is_capped = counted > self.cap

@@ -7,7 +7,8 @@ from django.urls import include, path
 from . import views
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
+    # The home page ("My day") composes the apps, so it lives in pages, above them all.
+    path("", include("pages.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -2,22 +2,25 @@
 browses the admin sees exactly what the workspace would show; foreign keys to customers use
 autocomplete because a select box of a million customers cannot render."""
 
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db.models import QuerySet
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.admin_history import ScopedHistoryAdmin
+from crm.models import User
 from crm.pagination import CappedCountPaginator
 
 from . import access
 from .admin_privacy import MasksPersonalData
 from .anonymise import customer_anonymise
-from .extensions import contact_logs_changed
 from .history import reason_label
 from .models import (
     Category,
@@ -37,12 +40,14 @@ from .models import (
     Transaction,
 )
 from .privacy import shown
+from .services import contact_log_save, contact_logs_delete
 
 
 class ScopedAdmin(admin.ModelAdmin):
     """Scopes the changelist and every object lookup to what the user may see."""
 
-    scope = staticmethod(access.customers_visible_to)
+    # The records this admin lists for a user; subclasses name their own access selector.
+    scope: Callable[[User], QuerySet[Any]] = staticmethod(access.customers_visible_to)
     paginator = CappedCountPaginator
     show_full_result_count = False
     list_per_page = 50
@@ -50,7 +55,8 @@ class ScopedAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         qs = self.scope(request.user)
         if self.list_select_related:
-            qs = qs.select_related(*self.list_select_related)
+            # Our admins list the relations by name (never `True`).
+            qs = qs.select_related(*cast(Sequence[str], self.list_select_related))
         return qs
 
 
@@ -281,26 +287,15 @@ class ContactLogAdmin(ScopedAdmin):
     autocomplete_fields = ["customer", "contact", "rep"]
 
     # A log edited, moved to another customer or deleted here changes "last contact" as much
-    # as one logged in the workspace: tell the layers that derive from it.
+    # as one logged in the workspace: the services tell the layers that derive from it.
     def save_model(self, request, obj, form, change):
-        before = (
-            ContactLog.objects.filter(pk=obj.pk).values_list("customer_id", flat=True).first()
-            if change
-            else None
-        )
-        super().save_model(request, obj, form, change)
-        contact_logs_changed([before, obj.customer_id])
+        contact_log_save(log=obj)
 
     def delete_model(self, request, obj):
-        customer_id = obj.customer_id
-        super().delete_model(request, obj)
-        contact_logs_changed([customer_id])
+        contact_logs_delete(logs=ContactLog.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            customer_ids = list(queryset.values_list("customer_id", flat=True).distinct())
-            super().delete_queryset(request, queryset)
-            contact_logs_changed(customer_ids)
+        contact_logs_delete(logs=queryset)
 
 
 @admin.register(ServiceCase)

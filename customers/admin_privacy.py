@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import Customer
@@ -51,6 +51,8 @@ class MasksPersonalData:
     """Mixin for ModelAdmins and inlines of models with personal fields (customer,
     contact). `customer_id_for(obj)` names the customer whose scope decides; for an inline,
     `obj` is the parent object."""
+
+    model: type[Model]  # mixed into a ModelAdmin or an inline
 
     # Path from the model to the customer in search lookups ("customer__" for contacts).
     customer_path = ""

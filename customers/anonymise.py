@@ -164,10 +164,10 @@ def customer_anonymise(
 
 
 def _rename_logged(model: type[Model], ids: Iterable[int], title: str) -> None:
-    ids = [str(pk) for pk in ids]
-    if ids:
+    object_ids = [str(pk) for pk in ids]  # LogEntry.object_id is text
+    if object_ids:
         LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(model), object_id__in=ids
+            content_type=ContentType.objects.get_for_model(model), object_id__in=object_ids
         ).update(object_repr=title)
 
 

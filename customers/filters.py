@@ -8,7 +8,6 @@ from functools import reduce
 
 import django_filters
 from django import forms
-from django.db import connection
 from django.db.models import BooleanField, F, Func, Q, QuerySet, TextField, Value
 from django.db.models.functions import Upper
 from django.forms.utils import flatatt
@@ -16,6 +15,7 @@ from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from crm.db import is_postgresql
 from crm.models import Team, User
 
 from .models import CompanySize, Contact, Customer, CustomerKind, Industry, Market, Region
@@ -141,7 +141,7 @@ def _name_has_every_character(term: str) -> _Contains:
 def uses_character_index(value: str) -> bool:
     """Whether the name branch of this term goes through customer_name_chars_idx."""
     term = value.strip()
-    return MIN_SEARCH_LENGTH <= len(term) < TRIGRAM_LENGTH and connection.vendor == "postgresql"
+    return MIN_SEARCH_LENGTH <= len(term) < TRIGRAM_LENGTH and is_postgresql()
 
 
 def search_branches(value: str, *, common: bool = False) -> list[Q]:

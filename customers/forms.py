@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -89,7 +91,9 @@ class CustomerForm(PlainTextMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.actor = actor
         if can_manage_customers(actor):
-            self.fields["owner"].queryset = users_assignable_by(user=actor)
+            cast(forms.ModelChoiceField, self.fields["owner"]).queryset = users_assignable_by(
+                user=actor
+            )
             self.fields["owner"].required = True
         else:
             del self.fields["owner"]
@@ -99,14 +103,14 @@ class CustomerForm(PlainTextMixin, forms.ModelForm):
         for name in NON_NEGATIVE_FIELDS:
             if name in self.fields:
                 # Mirrors the model's check constraints with a message about the field.
-                self.fields[name].min_value = 0
+                cast(forms.DecimalField, self.fields[name]).min_value = 0
                 self.fields[name].validators.append(MinValueValidator(0))
                 self.fields[name].widget.attrs["min"] = 0
         self.duplicates: list[Customer] = []
         self.hidden_duplicates = 0
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # a ModelForm's is never None
         from .selectors import customer_duplicates
 
         if self.errors:
@@ -163,7 +167,9 @@ class ContactLogForm(PlainTextMixin, forms.ModelForm):
 
     def __init__(self, *args, customer: Customer, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["contact"].queryset = Contact.objects.filter(customer=customer)
+        cast(forms.ModelChoiceField, self.fields["contact"]).queryset = Contact.objects.filter(
+            customer=customer
+        )
         self.fields["contact"].required = False
 
     def clean_summary(self):
@@ -212,7 +218,9 @@ class ImportForm(forms.Form):
         from .importing import KINDS
 
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(k.name, k.label) for k in KINDS.values()]
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [
+            (k.name, k.label) for k in KINDS.values()
+        ]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -32,6 +32,8 @@ class OwnerChange(models.TextChoices):
 
 def reason_label(value: str | None) -> str | None:
     """The translated label of a stored reason; anything else as stored."""
+    if value is None:
+        return None
     try:
         return str(OwnerChange(value).label)
     except ValueError:

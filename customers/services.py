@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
@@ -96,6 +97,31 @@ def contact_log_create(*, actor: User, customer: Customer, data: dict[str, Any])
     Customer.objects.filter(pk=customer.pk).update(updated_at=log.created_at)
     contact_logs_changed([customer.pk])
     return log
+
+
+@transaction.atomic
+def contact_log_save(*, log: ContactLog) -> ContactLog:
+    """Saves a contact log edited (or added) in the admin, whose form has validated it. A
+    log moved to another customer changes "last contact" of both: the layers that derive
+    from it hear of both customers, in this transaction."""
+    before = (
+        ContactLog.objects.filter(pk=log.pk).values_list("customer_id", flat=True).first()
+        if log.pk is not None
+        else None
+    )
+    log.save()
+    contact_logs_changed([before, log.customer_id])
+    return log
+
+
+@transaction.atomic
+def contact_logs_delete(*, logs: QuerySet[ContactLog]) -> int:
+    """Deletes contact logs (admin); returns how many. Their customers' "last contact"
+    changes, so the layers that derive from it hear of them in this transaction."""
+    customer_ids = list(logs.values_list("customer_id", flat=True).distinct())
+    deleted, _per_model = logs.delete()
+    contact_logs_changed(customer_ids)
+    return deleted
 
 
 # Profile fields a merge copies from the merged customer when the survivor has them empty.

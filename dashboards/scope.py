@@ -7,7 +7,9 @@ sees nothing (fail closed)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -15,6 +17,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from crm.models import Team, User
 from customers.access import customers_visible_to
 from customers.models import CompanySize, Customer, CustomerKind, Industry, Region
 from customers.selectors import teams_visible_to, users_assignable_by
@@ -46,8 +49,9 @@ class DashboardFilterForm(forms.Form):
     """The filter bar. Querysets are scoped to the user: a manager only picks own team's reps,
     a director/admin any team and rep, a rep neither (their own book)."""
 
-    team = forms.ModelChoiceField(queryset=None, required=False, label=_("Team"))
-    owner = forms.ModelChoiceField(queryset=None, required=False, label=_("Rep"))
+    # Querysets are set per user in __init__.
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, label=_("Team"))
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("Rep"))
     industry = forms.ChoiceField(choices=_choices(Industry), required=False, label=_("Industry"))
     region = forms.ChoiceField(choices=_choices(Region), required=False, label=_("Region"))
     size = forms.ChoiceField(choices=_choices(CompanySize), required=False, label=_("Size"))
@@ -55,10 +59,12 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams_visible_to(user=user).order_by("name")
-        self.fields["team"].empty_label = _("All")
-        self.fields["owner"].queryset = users_assignable_by(user=user)
-        self.fields["owner"].empty_label = _("All")
+        team = cast(forms.ModelChoiceField, self.fields["team"])
+        team.queryset = teams_visible_to(user=user).order_by("name")
+        team.empty_label = _("All")
+        owner = cast(forms.ModelChoiceField, self.fields["owner"])
+        owner.queryset = users_assignable_by(user=user)
+        owner.empty_label = _("All")
         if user.is_rep or not (user.is_manager or user.is_crm_admin):
             del self.fields["team"]
             del self.fields["owner"]
@@ -75,7 +81,9 @@ def filter_bar(form: DashboardFilterForm) -> list[dict]:
         current = bound.value()
         current = "" if current is None else str(current)
         options = []
-        for value, text in bound.field.choices:
+        # Every field of the bar is a choice field (selects).
+        choices: Iterable[tuple[Any, Any]] = getattr(bound.field, "choices", ())
+        for value, text in choices:
             value = "" if value is None else str(getattr(value, "value", value))
             options.append((value, text, value == current))
         fields.append(
@@ -102,7 +110,7 @@ class Scope:
     # The filter values the user chose (for the customer-list links and exports).
     chosen: dict[str, str] = field(default_factory=dict)
     is_rep_book: bool = False
-    user: object = field(default=None, compare=False, repr=False)
+    user: User | None = field(default=None, compare=False, repr=False)
 
     @property
     def grain(self) -> str | None:

@@ -4,7 +4,7 @@ pattern a new page follows)."""
 from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.views.generic import TemplateView
 
@@ -112,6 +112,8 @@ def _int(value) -> int | None:
 
 class _RunPairMixin:
     """Pages that compare two runs: ?from=<run id>&to=<run id> (defaults: previous, current)."""
+
+    request: HttpRequest  # mixed into a view
 
     def run_ids(self) -> tuple[int | None, int | None]:
         return _int(self.request.GET.get("from")), _int(self.request.GET.get("to"))

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 
-from crm.db import analyze
+from crm.db import analyze, is_postgresql, set_local_work_mem
 
 from .dimensions import BUILTIN, ColumnStorage, JsonStorage, dimension_spec, dimension_specs
 from .dimensions.rows import hashes_to_texts, json_categoricals, json_document_hashes
@@ -119,7 +119,7 @@ def _class_frame(t: dict[str, str], run: Run) -> tuple[pd.DataFrame, list[tuple[
         if texts_of is not None:
             text = "jsonb_hash(cc.custom)::text"  # 4 bytes a customer, not the JSON text
         else:
-            text = "cc.custom::text" if connection.vendor == "postgresql" else "cc.custom"
+            text = "cc.custom::text" if is_postgresql() else "cc.custom"
         names.append("custom_text")
     select = ", ".join(
         [
@@ -138,7 +138,7 @@ def _class_frame(t: dict[str, str], run: Run) -> tuple[pd.DataFrame, list[tuple[
     columns = ["team_id", "owner_id", *ATTRIBUTES, *names, *AGGREGATE_SUMS]
     text_columns = [*ATTRIBUTES, *names]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if is_postgresql():
             buffer = io.StringIO()
             cursor.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", buffer)
             buffer.seek(0)
@@ -287,28 +287,6 @@ def _transition_sql(t: dict[str, str], grain: str | None) -> str:
     )
 
 
-def _insert(*, table, frame, columns, integer_columns, text_columns) -> None:
-    """frame_insert, except that on PostgreSQL empty text ('' = customers without an industry,
-    a class code of '') stays '' instead of COPY's NULL (FORCE_NOT_NULL)."""
-    if connection.vendor != "postgresql":
-        frame_insert(table=table, frame=frame, columns=columns, integer_columns=integer_columns)
-        return
-    data = frame.loc[:, list(columns)].copy()
-    for col in integer_columns:
-        data[col] = pd.to_numeric(data[col], errors="coerce").round().astype("Int64")
-    buffer = io.StringIO()
-    data.to_csv(buffer, header=False, index=False, na_rep="")
-    buffer.seek(0)
-    quoted = ", ".join(_q(c) for c in columns)
-    not_null = ", ".join(_q(c) for c in text_columns)
-    with connection.cursor() as cursor:
-        cursor.copy_expert(
-            f"COPY {_q(table)} ({quoted}) FROM STDIN "
-            f"WITH (FORMAT csv, FORCE_NOT_NULL ({not_null}))",
-            buffer,
-        )
-
-
 def _pareto_write(frame: pd.DataFrame, run: Run) -> int:
     """Buyers (revenue in window > 0) per scope sorted by revenue, cut into PARETO_GROUPS
     equal groups (as NTILE: groups differ by at most one customer); one curve per scope."""
@@ -359,6 +337,16 @@ def _pareto_write(frame: pd.DataFrame, run: Run) -> int:
     return len(curves)
 
 
+def _transitions_write(t: dict[str, str], run: Run) -> None:
+    """One INSERT … SELECT with GROUPING SETS on PostgreSQL, one per grain elsewhere."""
+    with connection.cursor() as cursor:
+        if is_postgresql():
+            cursor.execute(_transition_sql(t, None), [run.pk, run.pk])
+        else:
+            for grain in GRAIN_COLUMNS:
+                cursor.execute(_transition_sql(t, grain), [run.pk, run.pk])
+
+
 def aggregates_delete(run: Run) -> None:
     ClassAggregate.objects.filter(run=run).delete()
     TransitionAggregate.objects.filter(run=run).delete()
@@ -374,10 +362,7 @@ def _tune_postgres(t: dict[str, str]) -> None:
     """Inside the aggregate transaction: enough work_mem for one hashed pass, and fresh
     statistics of the rows the run just COPYed (otherwise the planner still believes the
     table holds the previous run only and picks a nested loop over a million rows)."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL work_mem = '{AGGREGATE_WORK_MEM}'")
+    set_local_work_mem(AGGREGATE_WORK_MEM)
     analyze(CustomerClasses, ClassChange)
 
 
@@ -393,7 +378,8 @@ def aggregates_write(run: Run) -> dict[str, float]:
     frame, unpivot = _class_frame(t, run)
     out = _class_aggregates(frame, unpivot)
     out["run_id"] = run.pk
-    _insert(
+    # text_columns: customers without an industry, a class code of '', stay '' (not NULL).
+    frame_insert(
         table=t["agg"],
         frame=out,
         columns=[
@@ -411,12 +397,7 @@ def aggregates_write(run: Run) -> dict[str, float]:
     del out
     timings["aggregates_classes"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(_transition_sql(t, None), [run.pk, run.pk])
-        else:
-            for grain in GRAIN_COLUMNS:
-                cursor.execute(_transition_sql(t, grain), [run.pk, run.pk])
+    _transitions_write(t, run)
     timings["aggregates_transitions"] = time.perf_counter() - clock
     clock = time.perf_counter()
     _pareto_write(frame, run)
@@ -441,12 +422,7 @@ def aggregates_backfill(run: Run) -> str:
         for dim, classes in (run.counts or {}).items()
         for code, customers in classes.items()
     )
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(_transition_sql(t, None), [run.pk, run.pk])
-        else:
-            for grain in GRAIN_COLUMNS:
-                cursor.execute(_transition_sql(t, grain), [run.pk, run.pk])
+    _transitions_write(t, run)
     return "partial"
 
 

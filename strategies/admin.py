@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from crm.admin_history import ScopedHistoryAdmin
@@ -8,8 +7,13 @@ from segmentation.dimensions import class_label
 
 from .forms import PlaybookAdminForm
 from .models import Enrollment, Playbook, PlaybookStep, PoolEvent, StrategySettings, Task
-from .services.touch import touch_due_refresh
-from .tasks import enqueue_touch_due_rebuild
+from .services import (
+    enrollment_save,
+    enrollments_delete,
+    playbook_save,
+    playbooks_delete,
+    pool_events_delete,
+)
 
 
 class _CustomerScopedAdmin(admin.ModelAdmin):
@@ -22,27 +26,6 @@ class _CustomerScopedAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .filter(customer_id__in=customers_visible_to(request.user).values("pk"))
         )
-
-
-class _MovesTouchDue(_CustomerScopedAdmin):
-    """Rows that a customer's next contact deadline is derived from (enrollments, claims):
-    editing or deleting one here recomputes the customer's deadline in the same
-    transaction."""
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        touch_due_refresh(customer_ids=[obj.customer_id])
-
-    def delete_model(self, request, obj):
-        customer_id = obj.customer_id
-        super().delete_model(request, obj)
-        touch_due_refresh(customer_ids=[customer_id])
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            customer_ids = list(queryset.values_list("customer_id", flat=True).distinct())
-            super().delete_queryset(request, queryset)
-            touch_due_refresh(customer_ids=customer_ids)
 
 
 class PlaybookStepInline(admin.TabularInline):
@@ -83,28 +66,15 @@ class PlaybookAdmin(ScopedHistoryAdmin):
     def class_display(self, obj: Playbook) -> str:
         return class_label(obj.dimension, obj.class_code)
 
-    # The longest gap and the active flag decide every enrolled customer's next contact
-    # deadline (hundreds of thousands of rows): rebuilt by a background job after the commit.
+    # Writes go through the services, which keep the next contact deadlines in step.
     def save_model(self, request, obj, form, change):
-        was = (
-            Playbook.objects.filter(pk=obj.pk).values("max_interval_days", "active").first()
-            if change
-            else None  # a new playbook has no enrollment yet
-        )
-        super().save_model(request, obj, form, change)
-        if was is not None and was != {
-            "max_interval_days": obj.max_interval_days,
-            "active": obj.active,
-        }:
-            enqueue_touch_due_rebuild()
+        playbook_save(actor=request.user, playbook=obj)
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        enqueue_touch_due_rebuild()
+        playbooks_delete(playbooks=Playbook.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        enqueue_touch_due_rebuild()
+        playbooks_delete(playbooks=queryset)
 
 
 @admin.register(StrategySettings)
@@ -122,7 +92,7 @@ class StrategySettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(_MovesTouchDue):
+class EnrollmentAdmin(_CustomerScopedAdmin):
     list_display = ["customer", "playbook", "reason", "started_on", "ended_on", "tasks_capped"]
     list_filter = ["reason", "playbook"]
     list_select_related = ["customer", "playbook"]
@@ -132,6 +102,16 @@ class EnrollmentAdmin(_MovesTouchDue):
 
     def has_add_permission(self, request):
         return False
+
+    # Writes go through the services, which move the customers' next contact deadlines.
+    def save_model(self, request, obj, form, change):
+        enrollment_save(enrollment=obj)
+
+    def delete_model(self, request, obj):
+        enrollments_delete(enrollments=Enrollment.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        enrollments_delete(enrollments=queryset)
 
 
 @admin.register(Task)
@@ -148,7 +128,7 @@ class TaskAdmin(_CustomerScopedAdmin):
 
 
 @admin.register(PoolEvent)
-class PoolEventAdmin(_MovesTouchDue):
+class PoolEventAdmin(_CustomerScopedAdmin):
     list_display = ["on", "kind", "customer", "user", "team", "reason"]
     list_filter = ["kind", "team"]
     list_select_related = ["customer", "user", "team"]
@@ -160,6 +140,12 @@ class PoolEventAdmin(_MovesTouchDue):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def delete_model(self, request, obj):
+        pool_events_delete(events=PoolEvent.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        pool_events_delete(events=queryset)
 
 
 @admin.register(PlaybookStep.history.model)

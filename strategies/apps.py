@@ -17,6 +17,7 @@ class StrategiesConfig(AppConfig):
         from segmentation.hooks import register_post_run_hook
 
         from .filters import outcome_filter, playbook_filter
+        from .services.touch import touch_due_contact_logs_changed
         from .tasks import enqueue_after_run
 
         register_post_run_hook(enqueue_after_run)
@@ -25,14 +26,8 @@ class StrategiesConfig(AppConfig):
         register_customer_filter("playbook", playbook_filter())
         register_customer_filter("outcome", outcome_filter())
         register_anonymiser("strategies", _scrub_free_text)
-        register_contact_logs_changed(_contact_logs_changed)
-
-
-def _contact_logs_changed(customer_ids) -> None:
-    """A contact logged, edited or removed moves the customer's next contact deadline."""
-    from .services.touch import touch_due_refresh
-
-    touch_due_refresh(customer_ids=customer_ids)
+        # A contact logged, edited or removed moves the customer's next contact deadline.
+        register_contact_logs_changed(touch_due_contact_logs_changed)
 
 
 def _scrub_free_text(customer_id: int) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -42,7 +43,7 @@ class PlaybookAdminForm(forms.ModelForm):
         return value
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # a form's is never None
         if cleaned.get("release_after_days") is not None and not cleaned.get("max_interval_days"):
             self.add_error(
                 "release_after_days",
@@ -72,7 +73,7 @@ class TaskCompleteForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # a form's is never None
         if cleaned.get("log_contact") and not (cleaned.get("summary") or "").strip():
             self.add_error("summary", _("Write a line about the contact to log it."))
         return cleaned
@@ -104,7 +105,7 @@ class AdherenceFilterForm(forms.Form):
         super().__init__(merged, **kwargs)
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = cast(dict[str, Any], super().clean())  # a form's is never None
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end:
             if end < start:

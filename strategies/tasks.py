@@ -12,7 +12,7 @@ from segmentation.models import ClassChange, Run, RunStatus
 from .models import Enrollment, PoolEvent, Task, TouchDue
 from .services import pool_sweep, strategies_generate, tasks_mark_missed
 from .services.outcomes import adherence_rollup_refresh, playbook_outcomes_refresh
-from .services.touch import touch_due_rebuild
+from .services.touch import touch_due_refresh
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def strategies_after_run(*, run_id: int) -> dict:
     pool = pool_sweep(as_of=as_of)
     # Enrollments changed: every customer's next contact deadline is recomputed (about 15 s
     # at a million customers; only changed rows are written).
-    touch_due_rebuild()
+    touch_due_refresh()
     # Generation and the sweep just rewrote these tables in bulk: the outcome figures below
     # and tomorrow morning's pages plan with fresh statistics.
     analyze(Enrollment, Task, PoolEvent, TouchDue)
@@ -60,7 +60,8 @@ def strategies_after_run(*, run_id: int) -> dict:
 
 def enqueue_after_run(run_id: int) -> None:
     """The post-run hook: runs once the run's transaction has committed."""
-    strategies_after_run.delay_on_commit(run_id=run_id)
+    # Celery's Django integration adds delay_on_commit; celery-types does not know it.
+    strategies_after_run.delay_on_commit(run_id=run_id)  # type: ignore[attr-defined]
 
 
 @shared_task(
@@ -72,7 +73,7 @@ def enqueue_after_run(run_id: int) -> None:
 def touch_due_rebuild_task() -> int:
     """Every customer's next contact deadline, recomputed (after a playbook's gap changed).
     Idempotent: a second run writes nothing."""
-    written = touch_due_rebuild()
+    written = touch_due_refresh()
     analyze(TouchDue)
     return written
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from crm.http import AuthenticatedHttpRequest
 from crm.pagination import CappedCountPaginator
 
 from .forms import AdherenceFilterForm, TaskCompleteForm, TaskSnoozeForm
@@ -34,6 +35,8 @@ class TaskListView(LoginRequiredMixin, TemplateView):
     """My tasks (a manager: the team's): overdue, today, upcoming, and customers past their
     longest allowed gap between contacts. `?owner=<id>` narrows a manager's list to one rep
     (the rep book links here); an owner outside the user's scope is a 404."""
+
+    request: AuthenticatedHttpRequest
 
     template_name = "strategies/task_list.html"
 
@@ -67,6 +70,8 @@ class TaskListView(LoginRequiredMixin, TemplateView):
 
 
 class _TaskActionView(LoginRequiredMixin, View):
+    request: AuthenticatedHttpRequest
+
     form_class: type = TaskCompleteForm
 
     def act(self, form) -> None:
@@ -121,6 +126,8 @@ class TaskSnoozeView(_TaskActionView):
 class PoolView(LoginRequiredMixin, TemplateView):
     """The team's public pool (公海): customers without an owner, claimable by reps."""
 
+    request: AuthenticatedHttpRequest
+
     template_name = "strategies/pool.html"
     paginate_by = 50
 
@@ -154,6 +161,8 @@ class PoolClaimView(LoginRequiredMixin, View):
 class AdherenceView(LoginRequiredMixin, TemplateView):
     """Whether the playbooks were followed: per rep, team or playbook over a period. Reps see
     their own row only; managers their team; directors and admins everyone."""
+
+    request: AuthenticatedHttpRequest
 
     template_name = "strategies/adherence.html"
 

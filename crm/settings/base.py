@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "api",
     # Above every domain app: the demo-data generator (seed_demo, demo_logins).
     "demo",
+    # Above every domain app: pages that compose several of them (the home page).
+    "pages",
 ]
 
 MIDDLEWARE = [

@@ -22,12 +22,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from crm.db import is_postgresql
 from crm.models import User
 
 from ..access import customers_visible_to
@@ -265,9 +266,9 @@ class Importer:
                 if "team_id" in self.fields and "team" not in self.present:
                     values["team_id"] = owner_team
             elif col.lookup == LOOKUP_USER:
-                values[col.field] = value[0]
+                values[cast(str, col.field)] = value[0]  # only customer_code has no field
             else:
-                values[col.field] = value
+                values[cast(str, col.field)] = value
         if not problems:
             for check in self.kind.checks:
                 for column, reason in check(values):
@@ -316,7 +317,7 @@ class Importer:
                 continue
             self.report.valid += 1
             if row.new_customer:
-                self.new_customer_codes.add(row.customer_code)
+                self.new_customer_codes.add(cast(str, row.customer_code))  # set with the flag
             self.staged_writer.writerow(
                 [row.key, *([row.customer_code] if self.kind.has_customer else [])]
                 + [_serialise(row.values.get(f)) for f in self.fields]
@@ -377,11 +378,12 @@ class Importer:
         if not keys:
             return
         existing = dict(
-            model.objects.filter(external_code__in=keys).values_list(
+            model._default_manager.filter(external_code__in=keys).values_list(
                 "external_code", "customer_id" if self.kind.has_customer else "pk"
             )
         )
         if self.actor is not None and existing:
+            allowed: set[Any]  # customer ids, or record codes
             if self.kind.has_customer:
                 owners = set(existing.values())
                 allowed = set(
@@ -503,7 +505,7 @@ class Importer:
             self.report.customers_created = create_missing_customers(
                 codes=sorted(self.new_customer_codes), actor=self.actor
             )
-        writer = write_postgres if connection.vendor == "postgresql" else write_generic
+        writer = write_postgres if is_postgresql() else write_generic
         self.report.created, self.report.updated = writer(
             kind=self.kind,
             fields=self.fields,

@@ -8,12 +8,13 @@ from __future__ import annotations
 import csv
 import itertools
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
 
+from crm.db import copy_csv
 from crm.models import User
 
 from ..history import OwnerChange, customer_owner_history_write, owner_history_insert_sql
@@ -64,6 +65,21 @@ def _default(field, defaults: dict[str, Any], now):
     return None if field.null else field.get_default()
 
 
+class _StagedRow(NamedTuple):
+    """A row of the staged CSV: the record's key, its customer's code (kinds that belong to
+    a customer), then one cell per imported field."""
+
+    key: str
+    customer_code: str | None
+    cells: list[str]
+
+
+def _staged_row(cells: list[str], *, has_customer: bool) -> _StagedRow:
+    if has_customer:
+        return _StagedRow(cells[0], cells[1], cells[2:])
+    return _StagedRow(cells[0], None, cells[1:])
+
+
 def write_postgres(
     *,
     kind: ImportKind,
@@ -92,10 +108,8 @@ def write_postgres(
             + ", ".join(f"{qn('s_' + c)} text" for c in stage_cols)
             + ") ON COMMIT DROP"
         )
-        copy_sql = "COPY crm_import_stage FROM STDIN WITH (FORMAT csv, NULL '\\N', ENCODING 'UTF8')"
-        # Django's cursor wraps psycopg2's, which streams the file to the server.
         t = time.perf_counter()
-        cur.cursor.copy_expert(copy_sql, staged)
+        copy_csv(table="crm_import_stage", columns=None, stream=staged, null=NULL, encoding="UTF8")
         timings["copy"] = time.perf_counter() - t
         if expect_updates:
             cur.execute("CREATE INDEX ON crm_import_stage (s_key)")
@@ -213,28 +227,29 @@ def write_generic(
         batch = list(itertools.islice(reader, GENERIC_BATCH))
         if not batch:
             return created, updated
-        offset = 2 if kind.has_customer else 1
-        keys = [r[0] for r in batch]
-        existing = model.objects.in_bulk(keys, field_name="external_code")
+        rows = [_staged_row(r, has_customer=kind.has_customer) for r in batch]
+        existing = model._default_manager.in_bulk([r.key for r in rows], field_name="external_code")
         customer_ids: dict[str, int] = {}
         if kind.has_customer:
             customer_ids = dict(
-                Customer.objects.filter(external_code__in={r[1] for r in batch}).values_list(
-                    "external_code", "pk"
-                )
+                Customer.objects.filter(
+                    external_code__in={r.customer_code for r in rows}
+                ).values_list("external_code", "pk")
             )
-        to_create, to_update, moved = [], [], []
-        for r in batch:
+        to_create: list[Model] = []
+        to_update: list[Model] = []
+        moved: list[int] = []
+        for row in rows:
             values = {
                 f: by_attname[f].to_python(None if v == NULL else v)
-                for f, v in zip(fields, r[offset:], strict=True)
+                for f, v in zip(fields, row.cells, strict=True)
             }
-            if kind.has_customer:
-                values["customer_id"] = customer_ids[r[1]]
-            obj = existing.get(r[0])
+            if row.customer_code is not None:
+                values["customer_id"] = customer_ids[row.customer_code]
+            obj = existing.get(row.key)
             if obj is None:
                 init = {**defaults, **{k: v for k, v in values.items() if v is not None}}
-                to_create.append(model(external_code=r[0], **init))
+                to_create.append(model(external_code=row.key, **init))
                 continue
             changed = False
             for f, v in values.items():
@@ -245,12 +260,12 @@ def write_generic(
                         moved.append(obj.pk)
             if changed:
                 if touch:
-                    obj.updated_at = now
+                    obj.updated_at = now  # type: ignore[attr-defined]  # models with the field
                 to_update.append(obj)
-        model.objects.bulk_create(to_create)
+        model._default_manager.bulk_create(to_create)
         update_fields = [*fields, *(["customer_id"] if kind.has_customer else []), *touch]
         if to_update and update_fields:
-            model.objects.bulk_update(to_update, update_fields)
+            model._default_manager.bulk_update(to_update, update_fields)
         if moved:
             customer_owner_history_write(
                 customer_ids=moved, user_id=history_user_id, reason=OwnerChange.IMPORT

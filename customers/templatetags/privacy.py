@@ -11,5 +11,5 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def personal(context, customer, obj, field: str):
     request = context.get("request")
-    user = getattr(request, "user", None)
-    return shown(user, customer, obj, field)
+    # Rendered only on signed-in pages (the views require a login).
+    return shown(request.user, customer, obj, field)

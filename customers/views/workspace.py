@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
+
+from crm.http import AuthenticatedHttpRequest
+from crm.models import User
 
 from ..access import customer_get_for_user, customers_visible_to
 from ..extensions import insight_panels
@@ -41,10 +46,14 @@ def _page_number(value) -> int:
 class CustomerMixin(LoginRequiredMixin):
     """Fetches the customer of the URL through customers.access (404 when not visible)."""
 
+    # Mixed into a view (LoginRequiredMixin first: the user is signed in).
+    request: HttpRequest
+    kwargs: dict[str, Any]
+
     def get_customer(self):
         if not hasattr(self, "_customer"):
             self._customer = customer_get_for_user(
-                user=self.request.user, customer_id=self.kwargs["pk"]
+                user=cast(User, self.request.user), customer_id=self.kwargs["pk"]
             )
         return self._customer
 
@@ -80,7 +89,7 @@ LIST_COLUMNS = [
 def _sort_columns(current: str, filter_query: str) -> list[dict]:
     columns = []
     for label, key in LIST_COLUMNS:
-        col = {"label": label, "url": None, "active": None}
+        col: dict[str, Any] = {"label": label, "url": None, "active": None}
         if key:
             active = "asc" if current == key else "desc" if current == f"-{key}" else None
             # "updated" reads best newest first; the others A→Z first.
@@ -93,6 +102,8 @@ def _sort_columns(current: str, filter_query: str) -> list[dict]:
 
 
 class CustomerListView(LoginRequiredMixin, TemplateView):
+    request: AuthenticatedHttpRequest
+
     template_name = "customers/customer_list.html"
 
     def get_context_data(self, **kwargs):
@@ -124,6 +135,8 @@ class CustomerListView(LoginRequiredMixin, TemplateView):
 
 
 class CustomerDetailView(CustomerMixin, TemplateView):
+    request: AuthenticatedHttpRequest
+
     template_name = "customers/customer_detail.html"
 
     def get_context_data(self, **kwargs):

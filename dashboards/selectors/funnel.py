@@ -8,6 +8,8 @@ queries: runs, the start run's class counts, the period's lifecycle transitions.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,7 +31,13 @@ STEPS = (
 
 def funnel_data(*, scope: Scope, from_id: int | None = None, to_id: int | None = None) -> dict:
     runs, start, end = movement_runs(from_id=from_id, to_id=to_id)
-    data = {"runs": runs, "from_run": start, "to_run": end, "stages": [], "steps": []}
+    data: dict[str, Any] = {
+        "runs": runs,
+        "from_run": start,
+        "to_run": end,
+        "stages": [],
+        "steps": [],
+    }
     if end is None:
         return data
     now = {r["code"]: r["customers"] for r in scope.class_rows(run=end, dimensions=["lifecycle"])}

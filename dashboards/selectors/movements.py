@@ -35,7 +35,9 @@ def movement_runs(
     """(runs newest first, the earlier run, the later run); defaults: current vs previous."""
     runs = runs_succeeded()
     by_id = {r.pk: r for r in runs}
-    to_run = by_id.get(to_id) or next((r for r in runs if r.is_current), None)
+    to_run = (by_id.get(to_id) if to_id is not None else None) or next(
+        (r for r in runs if r.is_current), None
+    )
     if to_run is None:
         return runs, None, None
     older = [r for r in runs if r.as_of < to_run.as_of]

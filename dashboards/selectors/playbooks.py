@@ -9,6 +9,7 @@ or the task page of one rep)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -63,7 +64,7 @@ def adherence_data(*, scope: Scope, user, weeks: int, group: str) -> dict:
     else:
         chart = adherence_chart(user=user, weeks=weeks, group_by=group, filters=_filters(scope))
         rows = chart.rows
-    table = []
+    table: list[dict[str, Any]] = []
     for r in rows:
         if group == "rep":
             url = _tasks_url(r.key)
@@ -103,7 +104,7 @@ def adherence_data(*, scope: Scope, user, weeks: int, group: str) -> dict:
         ],
     }
     live_url = live
-    if chart and chart.as_of:
+    if chart and chart.as_of and chart.date_from:
         live_url += "?" + urlencode(
             {
                 "date_from": chart.date_from.isoformat(),
@@ -158,7 +159,7 @@ def effectiveness_data(*, scope: Scope, user, window: int, group: str, result: s
             user=user, window=window, group_by=group, filters=_filters(scope)
         )
         rows = eff.rows
-    table = []
+    table: list[dict[str, Any]] = []
     for r in rows:
         code = r.code or ALL_PLAYBOOKS
         extra = {"owner": str(r.key)} if group == "rep" and r.key else {}
@@ -167,7 +168,7 @@ def effectiveness_data(*, scope: Scope, user, window: int, group: str, result: s
             value = outcome_value(playbook_code=code, window=window, steps=steps, result=res)
             return _customers_url(scope, extra, outcome=value)
 
-        cells = {}
+        cells: dict[str, Any] = {}
         for steps in STEP_GROUPS:
             cell = getattr(r, steps)
             cells[steps] = {

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 
 from segmentation.models import CLASS_CHOICES
@@ -19,7 +21,7 @@ def rfm_data(*, scope: Scope) -> dict:
     rows = scope.class_rows(run=run, dimensions=["rfm_rf", "rfm_segment"])
     pairs = {r["code"]: r for r in rows if r["dimension"] == "rfm_rf"}
     segments = {r["code"]: r for r in rows if r["dimension"] == "rfm_segment"}
-    cells = []
+    cells: list[dict[str, Any]] = []
     for xi, f in enumerate(SCORES):
         for yi, r_score in enumerate(SCORES):
             row = pairs.get(f"{r_score}{PAIR_SEPARATOR}{f}")

@@ -26,12 +26,14 @@ PARETO_SHARE = 80.0
 def share_of_customers_for(points: list[list[float]], revenue_share: float) -> float | None:
     """The customer share (%) whose revenue first reaches `revenue_share` %, interpolated
     linearly between the stored points."""
-    prev = None
+    prev: tuple[float, float] | None = None  # the previous (customer %, revenue %) point
     for x, y in points:
         if y >= revenue_share:
-            if prev is None or y == prev[1]:
+            if prev is None:
                 return round(x, 1)
             px, py = prev
+            if y == py:
+                return round(x, 1)
             return round(px + (x - px) * (revenue_share - py) / (y - py), 1)
         prev = (x, y)
     return None

@@ -20,6 +20,7 @@ import queue
 import threading
 import time
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,7 +61,7 @@ def frame_for_db(model: type[models.Model], frame: pd.DataFrame, *, as_of: dt.da
     which both PostgreSQL (whose Django sessions run in UTC) and Django's SQLite storage read
     as UTC."""
     base = np.datetime64(as_of, "D")
-    out = {}
+    out: dict[str, Any] = {}
     for field in model._meta.concrete_fields:
         column = field.column
         if column not in frame.columns:
@@ -102,7 +103,7 @@ def _sqlite_values(column: pd.Series, field: models.Field) -> list:
     if isinstance(field, models.DateField):
         stamps = column.to_numpy()
         unit = "s" if isinstance(field, models.DateTimeField) else "D"
-        text = np.datetime_as_string(stamps, unit=unit)
+        text = np.datetime_as_string(stamps, unit=unit)  # type: ignore[call-overload]  # numpy's stubs want a literal unit
         text = np.strings.replace(text, "T", " ").astype(object)
         text[np.isnat(stamps)] = None
         return text.tolist()

@@ -7,6 +7,7 @@ with 600 reps is created in a second, and any rep can log in with the rep passwo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.contrib.auth.hashers import make_password
@@ -132,7 +133,8 @@ def demo_people_ensure(*, reps: int, rng: np.random.Generator) -> DemoPeople:
     hashes = {role: make_password(LOGIN[role].password) for role in ("rep", "manager")}
     names = iter(_names(rng, int(per_team.sum()) + len(TEAMS) + 2))
     base = {"is_active": True, "is_superuser": False, "is_director": False}
-    rows, rep_team = [], []
+    rows: list[dict[str, Any]] = []
+    rep_team: list[int] = []
     for t, team in enumerate(teams):
         for _ in range(per_team[t]):
             first, last = next(names)

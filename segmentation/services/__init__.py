@@ -1,7 +1,8 @@
 """Writes of the segmentation app (see the modules for details). The run and the rule-set
 preview live in segmentation.pipeline."""
 
-from segmentation.pipeline.claim import LockKey, RunInProgress, RunRefused
+from crm.db import LockKey  # the project's advisory lock keys (re-exported for callers)
+from segmentation.pipeline.claim import RunInProgress, RunRefused
 from segmentation.pipeline.executors import segmentation_run
 from segmentation.pipeline.preview import ruleset_preview
 

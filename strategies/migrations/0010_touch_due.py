@@ -3,16 +3,11 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def backfill_touch_due(apps, schema_editor):
-    """Fills the new table. Its rows are derived data, so they are built by the service that
-    keeps them (the one definition of the rule) rather than by a frozen copy of the rule; on
-    a fresh database (no enrollment yet) there is nothing to build."""
-    enrollment = apps.get_model("strategies", "Enrollment")
-    if not enrollment.objects.filter(ended_on__isnull=True).exists():
-        return
-    from strategies.services.touch import touch_due_rebuild
-
-    touch_due_rebuild()
+# TouchDue holds derived data (each customer's next contact deadline). This migration only
+# creates the table: a migration never imports live services, and a frozen copy of the rule
+# here would drift from the one definition (strategies.services.touch). The table is filled
+# by the nightly run's rebuild; on a database that already has enrollments, fill it at once
+# after migrating with `manage.py touch_due_refresh`. A fresh database has nothing to fill.
 
 
 class Migration(migrations.Migration):
@@ -41,5 +36,4 @@ class Migration(migrations.Migration):
             model_name='touchdue',
             index=models.Index(fields=['due_on', 'customer'], name='touch_due_on_idx'),
         ),
-        migrations.RunPython(backfill_touch_due, migrations.RunPython.noop),
     ]

@@ -8,13 +8,14 @@ import datetime as dt
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 
 from customers.access import contact_logs_visible_to, customers_visible_to
 
-from ..models import Enrollment, Playbook, TaskKind, TaskStatus
+from .. import adherence_buckets as buckets
+from ..models import Enrollment, Playbook
 from .tasks import tasks_visible_to
 
 if TYPE_CHECKING:
@@ -75,29 +76,20 @@ def adherence_table(
         "team": "customer__team__name",
         "playbook": "step__playbook__name_zh",
     }[group_by]
-    done = Q(status=TaskStatus.DONE)
     agg = (
-        tasks_visible_to(user)
+        buckets.counted(tasks_visible_to(user))
         .filter(due_on__gte=date_from, due_on__lte=date_to)
-        .exclude(kind=TaskKind.POOL_NOTICE)
         .values(field, label_field)
-        .annotate(
-            due=Count("id"),
-            on_time=Count("id", filter=done & Q(closed_on__lte=F("due_on"))),
-            late=Count("id", filter=done & Q(closed_on__gt=F("due_on"))),
-            missed=Count("id", filter=Q(status=TaskStatus.MISSED)),
-            still_open=Count("id", filter=Q(status__in=[TaskStatus.OPEN, TaskStatus.SNOOZED])),
-            not_applicable=Count("id", filter=Q(status=TaskStatus.NOT_APPLICABLE)),
-        )
+        .annotate(**buckets.counts())
         .order_by(label_field)
     )
     rows: dict[int | None, AdherenceRow] = {}
     for r in agg:
         rows[r[field]] = AdherenceRow(
-            key=r[field], label=r[label_field] or "—", due=r["due"], on_time=r["on_time"],
-            late=r["late"], missed=r["missed"], still_open=r["still_open"],
-            not_applicable=r["not_applicable"],
-        )  # fmt: skip
+            key=r[field],
+            label=r[label_field] or "—",
+            **{name: r[name] for name in buckets.COUNT_NAMES},
+        )
 
     # Cadence: enrollments overlapping the period, for customers the user may see.
     enr_field = {"rep": "customer__owner", "team": "customer__team", "playbook": "playbook"}[
@@ -108,17 +100,20 @@ def adherence_table(
         "team": "customer__team__name",
         "playbook": "playbook__name_zh",
     }[group_by]
-    enrollments = list(
+    # Named rows (customer_id, started_on, ended_on, cadence, key, label); the stubs' row
+    # type does not follow the annotations.
+    enrollments: list[Any] = list(
         Enrollment.objects.filter(
             customer_id__in=customers_visible_to(user).values("pk"),
             started_on__lte=date_to,
         )
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=date_from))
-        .values_list("customer_id", "started_on", "ended_on", "playbook__cadence_days",
-                     enr_field, enr_label)
+        .annotate(cadence=F("playbook__cadence_days"), key=F(enr_field), label=F(enr_label))
+        .values_list("customer_id", "started_on", "ended_on", "cadence", "key", "label",
+                     named=True)
     )  # fmt: skip
     if getattr(user, "is_rep", False):
-        enrollments = [e for e in enrollments if e[4] == user.pk or group_by != "rep"]
+        enrollments = [e for e in enrollments if e.key == user.pk or group_by != "rep"]
     touches: dict[int, list[dt.date]] = defaultdict(list)
     if enrollments:
         for cid, when in (
@@ -127,12 +122,13 @@ def adherence_table(
             .values_list("customer_id", "occurred_at__date")
         ):
             touches[cid].append(when)
-    for cid, started, ended, cadence, key, label in enrollments:
-        start = max(started, date_from)
-        end = min(ended, date_to) if ended else date_to
-        row = rows.setdefault(key, AdherenceRow(key=key, label=label or "—"))
+    for e in enrollments:
+        start = max(e.started_on, date_from)
+        end = min(e.ended_on, date_to) if e.ended_on else date_to
+        row = rows.setdefault(e.key, AdherenceRow(key=e.key, label=e.label or "—"))
         row.cadence_tracked += 1
-        if cadence_kept(touches=touches[cid], start=start, end=end, cadence_days=cadence):
+        touched = touches[e.customer_id]
+        if cadence_kept(touches=touched, start=start, end=end, cadence_days=e.cadence):
             row.cadence_kept += 1
     if group_by == "playbook":
         # Playbook names in the reader's language.

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Q, Sum
+from django.db.models import F, Sum
 
-from ..models import AdherenceRollup, Playbook, TaskKind, TaskStatus
+from .. import adherence_buckets as buckets
+from ..models import AdherenceRollup, Playbook
 from .adherence import AdherenceRow
 from .effectiveness import ATTRIBUTE_FILTERS, outcome_scope
 from .tasks import tasks_visible_to
@@ -28,7 +29,16 @@ if TYPE_CHECKING:
 
 WEEK_CHOICES = (4, 8, 12)
 GROUPS = ("rep", "playbook")
-BUCKETS = ("due", "on_time", "late", "missed", "still_open", "not_applicable")
+BUCKETS = buckets.COUNT_NAMES
+
+
+@dataclass
+class _WeekTally:
+    """One week of the on-time trend: tasks done on time, of the tasks that count (due, less
+    those no longer applicable)."""
+
+    on_time: int = 0
+    counted: int = 0
 
 
 @dataclass
@@ -48,11 +58,8 @@ class AdherenceChart:
 
 def _live(user: User, as_of: dt.date, weeks: int, filters: dict[str, Any], key: str):
     """The buckets counted from the tasks (an attribute filter is set)."""
-    done = Q(status=TaskStatus.DONE)
-    qs = (
-        tasks_visible_to(user)
-        .filter(due_on__gt=as_of - dt.timedelta(days=7 * weeks), due_on__lte=as_of)
-        .exclude(kind=TaskKind.POOL_NOTICE)
+    qs = buckets.counted(tasks_visible_to(user)).filter(
+        due_on__gt=as_of - dt.timedelta(days=7 * weeks), due_on__lte=as_of
     )
     for name in ATTRIBUTE_FILTERS:
         if name in filters:
@@ -64,19 +71,7 @@ def _live(user: User, as_of: dt.date, weeks: int, filters: dict[str, Any], key: 
     if "playbook" in filters:
         qs = qs.filter(step__playbook_id=filters["playbook"])
     field_of = {"owner_id": "owner_id", "playbook_id": "step__playbook_id"}[key]
-    return (
-        qs.annotate(k=F(field_of))
-        .values("k", "due_on")
-        .annotate(
-            due=Count("id"),
-            on_time=Count("id", filter=done & Q(closed_on__lte=F("due_on"))),
-            late=Count("id", filter=done & Q(closed_on__gt=F("due_on"))),
-            missed=Count("id", filter=Q(status=TaskStatus.MISSED)),
-            still_open=Count("id", filter=Q(status__in=[TaskStatus.OPEN, TaskStatus.SNOOZED])),
-            not_applicable=Count("id", filter=Q(status=TaskStatus.NOT_APPLICABLE)),
-        )
-        .order_by()
-    )
+    return qs.annotate(k=F(field_of)).values("k", "due_on").annotate(**buckets.counts()).order_by()
 
 
 def adherence_chart(
@@ -97,7 +92,7 @@ def adherence_chart(
     as_of = AdherenceRollup.objects.order_by("-as_of").values_list("as_of", flat=True).first()
     rows: dict[int | None, AdherenceRow] = {}
     total = AdherenceRow(key=None, label="")
-    trend: dict[int, list[int]] = {}
+    trend: dict[int, _WeekTally] = {}
     scope = outcome_scope(user)
     if scope is not None and as_of is not None:
         attributes = [k for k in ATTRIBUTE_FILTERS if k in filters]
@@ -123,9 +118,9 @@ def adherence_chart(
                 qs.values(key, "weeks_ago").annotate(**{b: Sum(b) for b in BUCKETS}).order_by()
             )
         for r in agg:
-            week = trend.setdefault(r["weeks_ago"], [0, 0])
-            week[0] += r["on_time"] or 0
-            week[1] += (r["due"] or 0) - (r["not_applicable"] or 0)
+            week = trend.setdefault(r["weeks_ago"], _WeekTally())
+            week.on_time += r["on_time"] or 0
+            week.counted += (r["due"] or 0) - (r["not_applicable"] or 0)
             row = rows.setdefault(r[key], AdherenceRow(key=r[key], label="—"))
             for target in (row, total):
                 for b in BUCKETS:
@@ -141,8 +136,8 @@ def adherence_chart(
     if as_of is not None:
         for ago in range(weeks - 1, -1, -1):
             end = as_of - dt.timedelta(days=7 * ago)
-            on_time, counted = trend.get(ago, [0, 0])
-            pct = round(100 * on_time / counted) if counted > 0 else None
+            week = trend.get(ago, _WeekTally())
+            pct = round(100 * week.on_time / week.counted) if week.counted > 0 else None
             weekly.append((end - dt.timedelta(days=6), end, pct))
     ordered = sorted(rows.values(), key=lambda r: r.label)
     return AdherenceChart(

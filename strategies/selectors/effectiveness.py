@@ -88,9 +88,11 @@ class EffectivenessRow:
     none_due: OutcomeCell = field(default_factory=OutcomeCell)
 
     def cell(self, steps: int) -> OutcomeCell:
-        return {StepsKept.KEPT: self.kept, StepsKept.NOT_KEPT: self.not_kept}.get(
-            steps, self.none_due
-        )
+        cells: dict[int, OutcomeCell] = {
+            StepsKept.KEPT: self.kept,
+            StepsKept.NOT_KEPT: self.not_kept,
+        }
+        return cells.get(steps, self.none_due)
 
     @property
     def total(self) -> OutcomeCell:
@@ -128,6 +130,7 @@ def _base(user: User, window: int, filters: dict[str, Any]) -> tuple[QuerySet | 
         return None, ""
     pairs = {"team": "team_id", "owner": "owner_id", "playbook": "playbook_id"}
     attributes = [k for k in ATTRIBUTE_FILTERS if k in filters]
+    qs: QuerySet[Any]  # per enrollment, or the rollup
     if len(attributes) > 1:
         qs = PlaybookOutcome.objects.filter(scope, **{f"steps_{window}__isnull": False})
         steps = f"steps_{window}"

@@ -54,6 +54,22 @@ MOVEMENT_DAYS = 30
 TOUCH_LIST = 10
 
 
+def _best_first(dimension: str, codes: list[str]) -> list[str]:
+    """Best class first, unranked ("unclassified") last."""
+
+    def rank(code: str) -> int:
+        found = class_rank(dimension, code)
+        return found if found is not None else -1
+
+    return sorted(codes, key=lambda code: -rank(code))
+
+
+@dataclass
+class _Tally:
+    customers: int = 0
+    revenue: float = 0.0
+
+
 @dataclass
 class ClassCount:
     code: str
@@ -145,9 +161,7 @@ def rep_book_get(
 
     # Classes: one GROUP BY over the rep's rows of the current run, by every listed dimension
     # at once (at most one row per customer), tallied per dimension here.
-    tallies: dict[str, dict[str, list[float]]] = {
-        d: defaultdict(lambda: [0, 0.0]) for d in BOOK_DIMENSIONS
-    }
+    tallies: dict[str, dict[str, _Tally]] = {d: defaultdict(_Tally) for d in BOOK_DIMENSIONS}
     customers, revenue = 0, 0.0
     if run is not None:
         combos = (
@@ -162,13 +176,11 @@ def rep_book_get(
             revenue += rev
             for dim in BOOK_DIMENSIONS:
                 cell = tallies[dim][combo[dim]]
-                cell[0] += n
-                cell[1] += rev
+                cell.customers += n
+                cell.revenue += rev
     dimensions = []
     for dim in BOOK_DIMENSIONS:
-        codes = [c for c in CLASS_CHOICES[dim].values if c in tallies[dim]]
-        # Best class first, unranked ("unclassified") last.
-        codes.sort(key=lambda c: -(class_rank(dim, c) if class_rank(dim, c) is not None else -1))
+        codes = _best_first(dim, [c for c in CLASS_CHOICES[dim].values if c in tallies[dim]])
         dimensions.append(
             DimensionBook(
                 dimension=dim,
@@ -177,8 +189,8 @@ def rep_book_get(
                     ClassCount(
                         code=c,
                         label=class_label(dim, c),
-                        customers=int(tallies[dim][c][0]),
-                        revenue=round(tallies[dim][c][1], 2),
+                        customers=tallies[dim][c].customers,
+                        revenue=round(tallies[dim][c].revenue, 2),
                     )
                     for c in codes
                 ],

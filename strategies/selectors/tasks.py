@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Max, QuerySet
 from django.db.models.functions import Coalesce
@@ -50,7 +50,9 @@ def task_get_for_user(*, user: User, task_id: int | str) -> Task:
     return task
 
 
-def _open_with_when(user: User, owner_id: int | None = None) -> QuerySet[Task]:
+def _open_with_when(user: User, owner_id: int | None = None) -> QuerySet[Any]:
+    """Open tasks annotated with `when` (the snooze date, else the due date), in list
+    order. (QuerySet[Any]: the stubs cannot follow the annotation into later filters.)"""
     qs = tasks_visible_to(user)
     if owner_id is not None:
         # By the customer's owner, like tasks_visible_to (the tasks follow the customer).

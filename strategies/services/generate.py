@@ -10,21 +10,21 @@ step) make a second pass over the same run create nothing new."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import itertools
 import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Min, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from crm.db import LockKey, advisory_xact_lock, bulk_insert, next_ids
 from segmentation.dimensions import in_class_q
 from segmentation.models import ClassChange, ClassPin, CustomerClasses, Run, RunStatus
 
@@ -49,10 +49,6 @@ BACKFILL_SPREAD_MAX_DAYS = 28
 # Customer ids generated per range: bounds the rows held in memory (about 100 MB per range
 # for a first night's enrollments, candidates and open tasks).
 CUSTOMER_RANGE = 50_000
-
-# pg_advisory_xact_lock key of task generation; must differ from segmentation's LockKey
-# values (720_001…) and never be renumbered.
-STRATEGIES_LOCK_KEY = 720_101
 
 DISPLACED_NOTE = "displaced by a higher-priority playbook"
 
@@ -112,6 +108,57 @@ def _end_leavers(run: Run, by_class: dict[tuple[str, str], list[Playbook]]) -> t
     return ended, closed
 
 
+class _Entry(NamedTuple):
+    """A customer that entered (or, for a backfill, is in) a class with a playbook."""
+
+    customer_id: int
+    dimension: str
+    code: str
+    owner_id: int | None
+
+
+@dataclass(slots=True)
+class _NewEnrollment:
+    """An enrollment about to be inserted; field order is the insert's column order."""
+
+    id: int
+    customer_id: int
+    playbook_id: int
+    reason: str
+    pin_reason: str
+    run_id: int
+    started_on: dt.date
+    tasks_capped: int = 0
+
+    def as_row(self) -> tuple:
+        # Not dataclasses.astuple: it deep-copies every value (a first night has ~1M rows).
+        return (
+            self.id,
+            self.customer_id,
+            self.playbook_id,
+            self.reason,
+            self.pin_reason,
+            self.run_id,
+            self.started_on,
+            self.tasks_capped,
+        )
+
+
+ENROLLMENT_COLUMNS = [f.name for f in fields(_NewEnrollment)]
+
+
+class _NewTask(NamedTuple):
+    """A task about to be inserted (open, no note); field order is the insert's columns."""
+
+    owner_id: int | None
+    customer_id: int
+    enrollment_id: int
+    step_id: int
+    kind: str
+    priority: int
+    due_on: dt.date
+
+
 def _entries(
     run: Run,
     by_class: dict[tuple[str, str], list[Playbook]],
@@ -119,10 +166,11 @@ def _entries(
     backfill: bool,
     lo: int,
     hi: int,
-) -> Iterator[tuple[int, str, str, int | None]]:
-    """(customer, dimension, class, owner) of every customer with lo <= id < hi that entered
-    a class with a playbook in `run` — or, for a backfill, every such customer in the class."""
+) -> Iterator[_Entry]:
+    """Every customer with lo <= id < hi that entered a class with a playbook in `run` — or,
+    for a backfill, every such customer in the class."""
     for dim, code in by_class:
+        qs: QuerySet[Any]  # class rows or class changes
         if backfill:
             qs = CustomerClasses.objects.filter(in_class_q(dim, code), run=run)
         else:
@@ -131,25 +179,7 @@ def _entries(
             customer_id__gte=lo, customer_id__lt=hi, customer__isnull=False
         ).values_list("customer_id", "customer__owner_id")
         for customer_id, owner_id in rows.iterator(chunk_size=BATCH):
-            yield customer_id, dim, code, owner_id
-
-
-def _allocate_ids(model, n: int) -> list[int]:
-    """`n` fresh primary keys for rows about to be inserted with explicit ids: from the
-    table's sequence on PostgreSQL; past the highest id elsewhere (SQLite: this transaction
-    holds the only write lock)."""
-    if n == 0:
-        return []
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, n],
-            )
-            return [row[0] for row in cursor.fetchall()]
-    top = model.objects.aggregate(top=Max("id"))["top"] or 0
-    return list(range(top + 1, top + 1 + n))
+            yield _Entry(customer_id, dim, code, owner_id)
 
 
 def _customer_ranges(run: Run, *, backfill: bool, size: int) -> Iterator[tuple[int, int]]:
@@ -165,29 +195,6 @@ def _customer_ranges(run: Run, *, backfill: bool, size: int) -> Iterator[tuple[i
         yield lo, lo + size
 
 
-def _insert(model, columns: list[str], rows: list[tuple], *, text: tuple[str, ...] = ()) -> int:
-    """Bulk insert of plain rows (callers have removed rows that already exist): COPY on
-    PostgreSQL, batched executemany elsewhere. None is NULL; `text` columns keep "" as ""
-    (FORCE_NOT_NULL), which a plain CSV COPY would read as NULL."""
-    if not rows:
-        return 0
-    qn = connection.ops.quote_name
-    table = qn(model._meta.db_table)
-    cols = ", ".join(qn(c) for c in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            csv.writer(buffer).writerows(rows)
-            buffer.seek(0)
-            force = f", FORCE_NOT_NULL ({', '.join(qn(c) for c in text)})" if text else ""
-            cursor.copy_expert(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv{force})", buffer)
-        else:
-            sql = f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608 - quoted model identifiers
-            for chunk in _chunks(rows):
-                cursor.executemany(sql, chunk)
-    return len(rows)
-
-
 def _pins(run: Run, customer_ids: list[int]) -> dict[tuple[int, str, str], str]:
     pins: dict[tuple[int, str, str], str] = {}
     for chunk in _chunks(customer_ids):
@@ -196,14 +203,6 @@ def _pins(run: Run, customer_ids: list[int]) -> dict[tuple[int, str, str], str]:
         ).values_list("customer_id", "dimension", "code", "reason"):
             pins[(cid, dim, code)] = reason
     return pins
-
-
-def _lock() -> None:
-    """Serialises generation (nightly hook, command, retries) for the transaction; without it
-    two passes could both see an enrollment as missing and collide on the constraint."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [STRATEGIES_LOCK_KEY])
 
 
 @transaction.atomic
@@ -223,7 +222,9 @@ def strategies_generate(
     Everything after the exits is decided per customer, so it runs per range of
     `range_size` customer ids: a first night over a million customers holds one range's
     rows in memory at a time, not every enrollment and candidate of the book."""
-    _lock()
+    # Serialises generation (nightly hook, command, retries) for the transaction; without it
+    # two passes could both see an enrollment as missing and collide on the constraint.
+    advisory_xact_lock(LockKey.STRATEGIES_GENERATE)
     run = Run.objects.get(pk=run_id)
     if run.status != RunStatus.SUCCEEDED:
         raise ValueError(f"run {run_id} has not succeeded ({run.status})")
@@ -274,30 +275,35 @@ def _generate_range(
     entries = list(_entries(run, by_class, backfill=backfill, lo=lo, hi=hi))
     if not entries:
         return {}
-    customer_ids = sorted({e[0] for e in entries})
+    customer_ids = sorted({e.customer_id for e in entries})
     pins = _pins(run, customer_ids)
-    owners = {e[0]: e[3] for e in entries}
+    owners = {e.customer_id: e.owner_id for e in entries}
     already_open: set[tuple[int, int]] = set(
         Enrollment.objects.filter(in_range, ended_on__isnull=True).values_list(
             "customer_id", "playbook_id"
         )
     )
     reason = EnrollmentReason.BACKFILL if backfill else EnrollmentReason.ENTERED
-    enrol_rows = []
+    # (customer, playbook, reason, pin reason) of each enrollment to make.
+    to_enrol: list[tuple[int, int, str, str]] = []
     for cid, dim, code, _owner in entries:
         pin_reason = pins.get((cid, dim, code))
         for pb in by_class[(dim, code)]:
             if (cid, pb.pk) in already_open:
                 continue
             already_open.add((cid, pb.pk))
-            enrol_rows.append(
-                [cid, pb.pk, EnrollmentReason.PIN.value if pin_reason is not None else reason.value,
-                 (pin_reason or "")[:300], run.pk, as_of, 0]
-            )  # fmt: skip
+            why = EnrollmentReason.PIN.value if pin_reason is not None else reason.value
+            to_enrol.append((cid, pb.pk, why, (pin_reason or "")[:300]))
     del entries, already_open
     # The new enrollments get their ids before they are written, so their tasks are ranked
     # and their capped counts known first: each row is inserted once, never updated after.
-    new_ids = _allocate_ids(Enrollment, len(enrol_rows))
+    new_enrollments = {
+        enr_id: _NewEnrollment(enr_id, cid, pb_id, why, pin, run.pk, as_of)
+        for enr_id, (cid, pb_id, why, pin) in zip(
+            next_ids(Enrollment, len(to_enrol)), to_enrol, strict=True
+        )
+    }
+    del to_enrol
 
     def stagger(customer_id: int, playbook: Playbook) -> int:
         """Days a backfilled enrollment's steps are pushed back. A first run enrols the whole
@@ -320,21 +326,23 @@ def _generate_range(
     earlier = Enrollment.objects.filter(in_range, run_id=run.pk, ended_on__isnull=True)
     open_enrollments = itertools.chain(
         earlier.values_list("id", "customer_id", "playbook_id").iterator(chunk_size=BATCH),
-        ((enr_id, row[0], row[1]) for enr_id, row in zip(new_ids, enrol_rows, strict=True)),
+        ((e.id, e.customer_id, e.playbook_id) for e in new_enrollments.values()),
     )
     # A candidate is (rank key, row); the key (-priority, due date, playbook, step order)
     # sorts the most urgent first.
-    candidates: dict[int, list[tuple[tuple, tuple]]] = defaultdict(list)
+    candidates: dict[int, list[tuple[tuple, _NewTask]]] = defaultdict(list)
     for enr_id, cid, pb_id in open_enrollments:
-        pb = playbooks.get(pb_id)
-        if pb is None:
+        playbook = playbooks.get(pb_id)
+        if playbook is None:
             continue
         for step in steps[pb_id]:
             if (enr_id, step.pk) in existing_pairs:
                 continue
-            due = as_of + dt.timedelta(days=step.day_offset + stagger(cid, pb))
-            row = (owners.get(cid), cid, enr_id, step.pk, step.kind, pb.priority, due)
-            candidates[cid].append(((-pb.priority, due, pb.pk, step.order), row))
+            due = as_of + dt.timedelta(days=step.day_offset + stagger(cid, playbook))
+            task = _NewTask(
+                owners.get(cid), cid, enr_id, step.pk, step.kind, playbook.priority, due
+            )
+            candidates[cid].append(((-playbook.priority, due, playbook.pk, step.order), task))
     del existing_pairs
 
     # Open tasks those customers already have (pool notices are outside the cap).
@@ -348,46 +356,42 @@ def _generate_range(
         if cid in candidates:
             current[cid].append(((-prio, due, pb_id or 0, order or 0), task_id))
 
-    to_create: list[tuple] = []
+    to_create: list[_NewTask] = []
     displaced: list[int] = []
     capped: dict[int, int] = defaultdict(int)
     for cid, cands in candidates.items():
-        ranked = sorted(
-            [(key, True, row) for key, row in cands]
-            + [(key, False, task_id) for key, task_id in current.get(cid, [])],
-            key=lambda item: item[0],
+        ranked: list[tuple[tuple, _NewTask | int]] = sorted(
+            [*cands, *current.get(cid, [])], key=lambda item: item[0]
         )
-        for position, (_key, is_new, obj) in enumerate(ranked):
+        for position, (_key, obj) in enumerate(ranked):
             keep = position < cap
-            if is_new:
+            if isinstance(obj, _NewTask):
                 if keep:
                     to_create.append(obj)
                 else:
-                    capped[obj[2]] += 1
+                    capped[obj.enrollment_id] += 1
             elif not keep:
-                displaced.append(obj)
+                displaced.append(obj)  # an open task's id
     del candidates, current
 
-    row_of = {enr_id: row for enr_id, row in zip(new_ids, enrol_rows, strict=True)}
-    for enr_id in [e for e in capped if e in row_of]:
-        row_of[enr_id][6] = capped.pop(enr_id)  # tasks_capped, written with the row
-    enrolled = _insert(
-        Enrollment,
-        ["id", "customer_id", "playbook_id", "reason", "pin_reason", "run_id", "started_on",
-         "tasks_capped"],
-        [(enr_id, *row) for enr_id, row in row_of.items()],
-        text=("reason", "pin_reason"),
-    )  # fmt: skip
-    capped_total = sum(row[6] for row in enrol_rows) + sum(capped.values())
-    del enrol_rows, row_of
+    for enr_id in [e for e in capped if e in new_enrollments]:
+        # tasks_capped, written with the row
+        new_enrollments[enr_id].tasks_capped = capped.pop(enr_id)
+    enrolled = bulk_insert(
+        table=Enrollment._meta.db_table,
+        columns=ENROLLMENT_COLUMNS,
+        rows=[e.as_row() for e in new_enrollments.values()],
+        text_columns=("reason", "pin_reason"),
+    )
+    capped_total = sum(e.tasks_capped for e in new_enrollments.values()) + sum(capped.values())
+    del new_enrollments
     created_at = connection.ops.adapt_datetimefield_value(timezone.now())
-    _insert(
-        Task,
-        ["owner_id", "customer_id", "enrollment_id", "step_id", "kind", "priority", "due_on",
-         "status", "note", "created_at"],
-        [(*row, TaskStatus.OPEN.value, "", created_at) for row in to_create],
-        text=("kind", "status", "note"),
-    )  # fmt: skip
+    bulk_insert(
+        table=Task._meta.db_table,
+        columns=[*_NewTask._fields, "status", "note", "created_at"],
+        rows=[(*task, TaskStatus.OPEN.value, "", created_at) for task in to_create],
+        text_columns=("kind", "status", "note"),
+    )
     for chunk in _chunks(displaced):
         Task.objects.filter(pk__in=chunk, status__in=OPEN_STATUSES).update(
             status=TaskStatus.NOT_APPLICABLE, closed_on=as_of, note=DISPLACED_NOTE

@@ -24,13 +24,15 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 
-from crm.db import analyze
+from crm.db import analyze, days_between_sql
 from customers.models import Customer
 from segmentation.models import ClassChange, better_classes, worse_classes
 
+from .. import adherence_buckets as buckets
 from ..models import (
     OUTCOME_ATTRIBUTES,
     OUTCOME_WINDOWS,
@@ -62,13 +64,6 @@ class OutcomesResult:
     seconds: float
 
 
-def _days(start: str, end: str) -> str:
-    """SQL for the whole days from `start` to `end` (two date expressions)."""
-    if connection.vendor == "postgresql":
-        return f"({end} - {start})"
-    return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
-
-
 def _moves() -> list[tuple[str, str, str, int]]:
     """(dimension, playbook class, class reached, +1 better / −1 worse) for every class that
     has an active or inactive playbook: the CLASS_ORDER table as rows for the join."""
@@ -97,8 +92,8 @@ def playbook_outcomes_refresh(*, as_of: dt.date) -> OutcomesResult:
     PlaybookOutcomeRollup.objects.all().delete()
     PlaybookOutcome.objects.all().delete()
 
-    due = _days("e.started_on", "t.due_on")
-    reached = _days("e.started_on", "c.as_of")
+    due = days_between_sql("e.started_on", "t.due_on")
+    reached = days_between_sql("e.started_on", "c.as_of")
     task_cols, steps_cols, moved_cols, params_steps, params_moved = [], [], [], [], []
     for n in windows:
         # n comes from OUTCOME_WINDOWS (integers), never from a request.
@@ -205,16 +200,17 @@ def playbook_outcomes_refresh(*, as_of: dt.date) -> OutcomesResult:
 @transaction.atomic
 def adherence_rollup_refresh(*, as_of: dt.date) -> int:
     """Replaces AdherenceRollup with the playbook tasks due in the ADHERENCE_WEEKS weeks up
-    to `as_of`, counted per week, owner, team and playbook by their status now — the same
-    buckets as strategies.selectors.adherence_table (on time = done by the due date), over
+    to `as_of`, counted per week, owner, team and playbook by their status now — the
+    buckets of strategies.adherence_buckets, as the live table counts them, over
     everyone and per value of each customer attribute. Team is the customer's team, like the
     table's scope. Returns the number of rows written."""
     AdherenceRollup.objects.all().delete()
-    weeks_ago = f"({_days('t.due_on', '%s')} / 7)"
-    params = [
-        as_of, as_of, TaskStatus.DONE.value, TaskStatus.DONE.value, TaskStatus.MISSED.value,
-        TaskStatus.OPEN.value, TaskStatus.SNOOZED.value, TaskStatus.NOT_APPLICABLE.value,
-        as_of - dt.timedelta(days=7 * ADHERENCE_WEEKS), as_of, TaskKind.POOL_NOTICE.value,
+    weeks_ago = f"({days_between_sql('t.due_on', '%s')} / 7)"
+    counts_sql, counts_params = buckets.sums_sql("t")
+    excluded = ", ".join(["%s"] * len(buckets.EXCLUDED_KINDS))
+    params: list[Any] = [
+        as_of, as_of, *counts_params,
+        as_of - dt.timedelta(days=7 * ADHERENCE_WEEKS), as_of, *buckets.EXCLUDED_KINDS,
     ]  # fmt: skip
     # Once over everyone, once per value of each customer attribute (like the outcome
     # rollup); the attribute names are constants.
@@ -224,19 +220,13 @@ def adherence_rollup_refresh(*, as_of: dt.date) -> int:
             cursor.execute(
                 f"""
                 INSERT INTO {_table(AdherenceRollup)} (as_of, weeks_ago, owner_id, team_id,
-                    playbook_id, attribute, value, due, on_time, late, missed, still_open,
-                    not_applicable)
+                    playbook_id, attribute, value, {", ".join(buckets.COUNT_NAMES)})
                 SELECT %s, {weeks_ago}, t.owner_id, cu.team_id, s.playbook_id, {label},
-                    {column}, COUNT(*),
-                    SUM(CASE WHEN t.status = %s AND t.closed_on <= t.due_on THEN 1 ELSE 0 END),
-                    SUM(CASE WHEN t.status = %s AND t.closed_on > t.due_on THEN 1 ELSE 0 END),
-                    SUM(CASE WHEN t.status = %s THEN 1 ELSE 0 END),
-                    SUM(CASE WHEN t.status IN (%s, %s) THEN 1 ELSE 0 END),
-                    SUM(CASE WHEN t.status = %s THEN 1 ELSE 0 END)
+                    {column}, {", ".join(counts_sql)}
                 FROM {_table(Task)} t
                 JOIN {_table(Customer)} cu ON cu.id = t.customer_id
                 LEFT JOIN {_table(PlaybookStep)} s ON s.id = t.step_id
-                WHERE t.due_on > %s AND t.due_on <= %s AND t.kind <> %s
+                WHERE t.due_on > %s AND t.due_on <= %s AND t.kind NOT IN ({excluded})
                 GROUP BY 2, 3, 4, 5{extra}
                 """,  # noqa: S608 - quoted model tables and constant column names only
                 params,

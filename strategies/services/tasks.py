@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from crm.models import User
 
 # Task kinds that are a contact with the customer, and the contact-log channel they become.
-CHANNEL_FOR_KIND = {
+CHANNEL_FOR_KIND: dict[str, ContactChannel] = {
     TaskKind.CALL: ContactChannel.CALL,
     TaskKind.VISIT: ContactChannel.VISIT,
     TaskKind.EMAIL: ContactChannel.EMAIL,

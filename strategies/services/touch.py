@@ -3,22 +3,30 @@ from (see the model).
 
 The rule is written once: the touch clock is selectors.contact.touch_clock_starts, the gap
 the smallest `max_interval_days` among the customer's open enrollments of active playbooks.
-`touch_due_refresh` recomputes a set of customers; the day-time writes that move a clock
-call it in their own transaction (a contact logged through customers' services, imported or
-edited in admin; a claim from the pool), so a logged call clears an overdue touch at once.
-`touch_due_rebuild` recomputes everyone, range by range; it runs after each night's task
-generation (enrollments change only then) and after a playbook's gap or state changes."""
+
+`touch_due_refresh` is the one entry point, and only services call it (besides the thin
+Celery task that runs it in the background):
+- `touch_due_refresh(customer_ids=[…])` recomputes those customers, in the transaction of
+  the write that moved their clock: a claim from the pool, an enrollment edited or deleted
+  (strategies.services.enrollments), and contact logs created, edited, moved, imported or
+  deleted through customers' services, which announce it with
+  customers.extensions.contact_logs_changed (the hook `touch_due_contact_logs_changed` is
+  registered in StrategiesConfig.ready: customers never imports strategies);
+- `touch_due_refresh()` recomputes everyone, range by range: after each night's task
+  generation (enrollments change only then) and, queued, after a playbook's longest gap or
+  active flag changes (strategies.services.playbooks)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from django.db import OperationalError, connection, transaction
 from django.db.models import Max, Min, Q
 
+from crm.db import postgresql_autocommit
 from customers.models import Customer
 
 from ..models import Enrollment, TouchDue
@@ -84,11 +92,26 @@ def _sync(scope: Q, clocks: Callable[[dict[int, int]], dict[int, dt.date]]) -> i
     return len(gone) + len(changed)
 
 
+def touch_due_refresh(*, customer_ids: Iterable[int] | None = None, batch: int = BATCH) -> int:
+    """Recomputes the next contact deadline of these customers, or of every customer when
+    `customer_ids` is None. Returns how many rows were written or deleted.
+
+    With ids: call it in the transaction that changed their contact logs, claims or
+    enrollments; a few queries per 5,000. Without: one range of `batch` customer ids per
+    transaction (pages keep reading the ranges not yet done); about 15 s at a million."""
+    if customer_ids is None:
+        return _rebuild(batch=batch)
+    return _refresh(sorted(set(customer_ids)))
+
+
+def touch_due_contact_logs_changed(customer_ids: Sequence[int]) -> None:
+    """customers.extensions' contact-log hook: a contact logged, edited, moved or removed
+    moves the customer's next contact deadline (called in that write's transaction)."""
+    touch_due_refresh(customer_ids=customer_ids)
+
+
 @transaction.atomic
-def touch_due_refresh(*, customer_ids: Iterable[int]) -> int:
-    """Recomputes the next contact deadline of these customers (call it in the transaction
-    that changed their contact logs, claims or enrollments). A few queries per 5,000."""
-    ids = sorted(set(customer_ids))
+def _refresh(ids: list[int]) -> int:
     written = 0
     for start in range(0, len(ids), BATCH):
         written += _sync(Q(customer_id__in=ids[start : start + BATCH]), touch_clock_starts)
@@ -105,7 +128,7 @@ def _rebuild_range(lo: int, hi: int) -> int:
     the older value over it fails with a serialization error instead of silently undoing the
     call's deadline until the next night, and the range is recomputed with the call."""
     # Inside a caller's transaction (tests) the isolation is the caller's.
-    own_snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
+    own_snapshot = postgresql_autocommit()
     for attempt in range(1, RANGE_ATTEMPTS + 1):
         try:
             with transaction.atomic():
@@ -127,10 +150,8 @@ def _serialization_failure(exc: OperationalError) -> bool:
     return getattr(getattr(exc, "__cause__", None), "pgcode", None) in ("40001", "40P01")
 
 
-def touch_due_rebuild(*, batch: int = BATCH) -> int:
-    """Recomputes every customer's next contact deadline, one range of customer ids per
-    transaction (pages keep reading the rows of the ranges not yet done). Returns how many
-    rows changed."""
+def _rebuild(*, batch: int) -> int:
+    """Every customer, one range of customer ids per transaction."""
     t0 = time.perf_counter()
     bounds = Customer.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
     written = 0
@@ -143,4 +164,4 @@ def touch_due_rebuild(*, batch: int = BATCH) -> int:
     return written
 
 
-__all__ = ["touch_due_rebuild", "touch_due_refresh"]
+__all__ = ["touch_due_contact_logs_changed", "touch_due_refresh"]

@@ -1,29 +1,16 @@
 """Tags other apps' pages use to show strategies without importing this app:
-`{% load strategy_tags %}{% my_tasks user %}` (home) and `{% next_action customer %}`
-(customer page, through customers' insight-panel registry)."""
+`{% next_action customer %}` (customer page, through customers' insight-panel registry).
+The home page (pages.views) computes its task buckets itself and includes
+strategies/partials/_my_tasks.html."""
 
 from django import template
 from django.utils import timezone
 
 from segmentation.dimensions import class_label
 
-from ..selectors import customer_next_action, task_buckets
+from ..selectors import customer_next_action
 
 register = template.Library()
-
-# The home page shows a short list; the tasks page has the rest.
-HOME_BUCKET_SIZE = 8
-
-
-@register.inclusion_tag("strategies/partials/_my_tasks.html", takes_context=True)
-def my_tasks(context, user):
-    today = timezone.localdate()
-    return {
-        "buckets": task_buckets(user=user, today=today, size=HOME_BUCKET_SIZE),
-        "today": today,
-        "request": context.get("request"),
-        "csrf_token": context.get("csrf_token"),
-    }
 
 
 @register.inclusion_tag("strategies/partials/_next_action.html", takes_context=True)

@@ -118,7 +118,7 @@ def test_aggregates_read_by_hash_and_by_text_agree(with_custom, monkeypatch):
 
     first = rows()
     assert first
-    monkeypatch.setattr(aggregates, "_custom_hashes", lambda t, run: None)
+    monkeypatch.setattr(aggregates, "json_document_hashes", lambda table, run: None)
     aggregates.aggregates_write(run)
     assert rows() == first
 
@@ -126,10 +126,10 @@ def test_aggregates_read_by_hash_and_by_text_agree(with_custom, monkeypatch):
 def test_hashes_map_back_to_documents():
     import pandas as pd
 
-    from segmentation.aggregates import _hashes_to_texts
+    from segmentation.dimensions.rows import hashes_to_texts
 
     hashes = pd.Series(["11", "", "22", "11", "33"], index=[5, 6, 7, 8, 9]).astype("category")
-    out = _hashes_to_texts(hashes, {"11": '{"a": "x"}', "22": '{"a": "y"}'})
+    out = hashes_to_texts(hashes, {"11": '{"a": "x"}', "22": '{"a": "y"}'})
     # NULL documents and (never expected) unknown hashes both become "".
     assert list(out) == ['{"a": "x"}', "", '{"a": "y"}', '{"a": "x"}', ""]
     assert list(out.index) == [5, 6, 7, 8, 9]

@@ -8,7 +8,7 @@ from django.http import Http404
 from customers.models import Customer
 from segmentation.models import CustomerClasses
 from strategies.selectors.rep_book import rep_book_get
-from strategies.services.touch import touch_due_rebuild
+from strategies.services.touch import touch_due_refresh
 from tests.customers.factories import ContactLogFactory, CustomerFactory
 from tests.strategies.factories import (
     ClassChangeFactory,
@@ -70,7 +70,7 @@ def book(no_library, rep_alice, rep_amy):
     )
     ContactLogFactory(customer=c2, occurred_at=dt.datetime.combine(days(10), dt.time(9), dt.UTC))
     # Rows written directly: the next contact deadlines as the night's rebuild leaves them.
-    touch_due_rebuild()
+    touch_due_refresh()
     return c1, c2, c3, c4
 
 
@@ -207,7 +207,7 @@ def test_overdue_touch_of_the_book_follows_the_task_pages_rule(book, manager_mar
             ContactLogFactory(
                 customer=c, occurred_at=dt.datetime.combine(days(3 + i), dt.time(9), dt.UTC)
             )
-    touch_due_rebuild()
+    touch_due_refresh()
     result = rep_book_get(user=manager_maria, rep_id=rep_alice.pk, today=TODAY)
     rule = overdue_touch_for(user=manager_maria, today=TODAY, owner_id=rep_alice.pk, limit=100)
     assert [(c.pk, c.touch_due_on) for c in result.overdue_touch] == [

@@ -4,6 +4,8 @@ writers of "last contact" (merge, import, admin) move the deadline at once; the 
 rebuild agrees with the live rule of the customer page."""
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -17,7 +19,7 @@ from customers.services import contact_log_create, customer_merge
 from strategies.models import Enrollment, Playbook, PoolEvent, TouchDue
 from strategies.selectors import customer_next_action, overdue_touch_for, task_buckets
 from strategies.services import pool_claim
-from strategies.services.touch import touch_due_rebuild, touch_due_refresh
+from strategies.services.touch import touch_due_refresh
 from tests.customers.factories import ContactLogFactory, CustomerFactory
 from tests.strategies.factories import EnrollmentFactory, PlaybookFactory, StepFactory, TaskFactory
 
@@ -205,6 +207,75 @@ def test_a_playbook_gap_changed_in_admin_is_rebuilt_after_the_commit(
     assert callbacks == []
 
 
+def test_a_log_moved_to_another_customer_in_admin_moves_both_deadlines(
+    client, playbook, rep_alice, admin_ada
+):
+    late = _neglected(rep_alice, playbook, "late")
+    other = _neglected(rep_alice, playbook, "other")
+    log = contact_log_create(
+        actor=rep_alice, customer=late, data={"channel": "call", "summary": "拜访"}
+    )
+    assert _names(rep_alice) == ["other"]
+    log.customer = other  # the admin's form, saved through customers' service
+    request = type("Request", (), {"user": admin_ada})()
+    admin_site._registry[ContactLog].save_model(request, log, form=None, change=True)
+    assert _names(rep_alice) == ["late"]
+    assert TouchDue.objects.get(customer=other).clock == timezone.localdate()
+
+
+def test_deleting_a_claim_in_admin_moves_the_clock_back(client, playbook, rep_alice, admin_ada):
+    pooled = _neglected(None, playbook, "pooled", team=rep_alice.team)
+    pool_claim(actor=rep_alice, customer_id=pooled.pk)
+    assert _names(rep_alice) == []
+    claim = PoolEvent.objects.get(customer=pooled)
+    client.force_login(admin_ada)
+    response = client.post(
+        reverse("admin:strategies_poolevent_delete", args=[claim.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not PoolEvent.objects.exists()
+    assert _names(rep_alice) == ["pooled"]
+
+
+def test_a_playbook_deleted_in_admin_rebuilds_after_the_commit(
+    client, playbook, rep_alice, admin_ada, django_capture_on_commit_callbacks
+):
+    _neglected(rep_alice, playbook, "late")
+    client.force_login(admin_ada)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(
+            reverse("admin:strategies_playbook_delete", args=[playbook.pk]), {"post": "yes"}
+        )
+    assert response.status_code == 302
+    assert len(callbacks) == 1
+    assert not TouchDue.objects.exists()  # no enrollment left, so no deadline
+
+
+def test_only_the_service_layer_refreshes_and_only_touch_writes_the_cache():
+    """One entry point: touch_due_refresh is called from strategies' services (and the thin
+    task and command that run it), never from admin, views, apps or migrations; and no module
+    but strategies/services/touch.py writes TouchDue rows."""
+    root = Path(settings.BASE_DIR)
+    commands = "strategies/management/commands/"
+    allowed_callers = {
+        "strategies/tasks.py",
+        f"{commands}strategies_generate.py",
+        f"{commands}touch_due_refresh.py",
+    }
+    callers, writers = set(), set()
+    for path in root.rglob("*.py"):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith((".venv/", "tests/", "bench/")):
+            continue
+        text = path.read_text(encoding="utf-8")
+        if "touch_due_refresh(" in text and not rel.startswith("strategies/services/"):
+            callers.add(rel)
+        if re.search(r"TouchDue\.objects\.[\w()., =]*(create|update|delete)", text):
+            writers.add(rel)
+    assert callers <= allowed_callers
+    assert writers == {"strategies/services/touch.py"}
+
+
 def test_the_rebuild_agrees_with_the_customer_page_and_writes_nothing_twice(no_library, rep_alice):
     today = timezone.localdate()
     week = PlaybookFactory(max_interval_days=7)
@@ -234,16 +305,16 @@ def test_the_rebuild_agrees_with_the_customer_page_and_writes_nothing_twice(no_l
     ContactLogFactory(customer=customers["logged"], occurred_at=ago + dt.timedelta(days=150))
     ContactLogFactory(customer=customers["logged"], occurred_at=ago + dt.timedelta(days=10))
 
-    assert touch_due_rebuild(batch=3) == 5  # ranges of 3 ids: the range edges are covered
+    assert touch_due_refresh(batch=3) == 5  # ranges of 3 ids: the range edges are covered
     for name, c in customers.items():
         live = customer_next_action(user=rep_alice, customer=c, today=today).touch_due_on
         row = TouchDue.objects.filter(customer=c).first()
         assert (row.due_on if row else None) == live, name
     assert TouchDue.objects.get(customer=customers["week-and-month"]).gap_days == 7
-    assert touch_due_rebuild() == 0
+    assert touch_due_refresh() == 0
 
     Playbook.objects.filter(pk=month.pk).update(active=False)
-    assert touch_due_rebuild() == 3  # "month", "off" and "claimed" no longer have a gap
+    assert touch_due_refresh() == 3  # "month", "off" and "claimed" no longer have a gap
     assert not TouchDue.objects.filter(customer=customers["month"]).exists()
 
 
@@ -381,7 +452,7 @@ def test_a_call_logged_while_the_rebuild_reads_its_range_is_not_undone(
     monkeypatch.setattr(touch, "touch_clock_starts_between", clocks_then_a_call)
     # Make the rebuild's stale value differ from what it finds, so it has to write.
     TouchDue.objects.filter(customer=late).update(due_on=stale_due - dt.timedelta(days=1))
-    touch.touch_due_rebuild()
+    touch.touch_due_refresh()
     row = TouchDue.objects.get(customer=late)
     assert row.clock == timezone.localdate()  # the call's clock, not the rebuild's
     assert _names(rep_alice) == []

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from customers.models import ContactLog, Customer
 from strategies.models import PoolEvent, StrategySettings, Task
-from strategies.services.touch import touch_due_rebuild
+from strategies.services.touch import touch_due_refresh
 from tests.customers.factories import CustomerFactory
 from tests.strategies.factories import EnrollmentFactory, PlaybookFactory, StepFactory, TaskFactory
 
@@ -186,13 +186,9 @@ def test_task_list_query_count_does_not_grow_with_tasks(
     assert response.content.decode().count('class="strategy-task ') == 43
 
 
-def test_home_shows_my_tasks_and_customer_page_the_next_action_with_why(
-    client, rep_alice, alice_task
-):
+def test_customer_page_shows_the_next_action_with_why(client, rep_alice, alice_task):
+    # The home page's task list: tests/pages/test_home.py.
     client.force_login(rep_alice)
-    home = client.get(reverse("home")).content.decode()
-    assert "甲公司" in home
-    assert f'id="task-{alice_task.pk}"' in home
     page = client.get(reverse("customers:detail", args=[alice_task.customer_id]))
     html = page.content.decode()
     assert page.status_code == 200
@@ -207,7 +203,7 @@ def test_customer_page_flags_overdue_touch(client, rep_alice, alice_task):
     Customer.objects.filter(pk=alice_task.customer_id).update(
         created_at=timezone.now() - dt.timedelta(days=400)
     )
-    touch_due_rebuild()  # rows written directly: as the night's rebuild leaves them
+    touch_due_refresh()  # rows written directly: as the night's rebuild leaves them
     client.force_login(rep_alice)
     html = client.get(reverse("customers:detail", args=[alice_task.customer_id])).content.decode()
     assert "tag-warn" in html
@@ -267,7 +263,7 @@ def test_overdue_touch_boundary_and_scope(no_library, rep_alice, rep_amy, manage
     # Contacted exactly 14 days ago: still in time; 15 days ago: overdue since yesterday.
     ContactLogFactory(customer=on_time, occurred_at=dt.datetime(2026, 5, 17, 4, tzinfo=dt.UTC))
     ContactLogFactory(customer=late, occurred_at=dt.datetime(2026, 5, 16, 4, tzinfo=dt.UTC))
-    touch_due_rebuild()  # rows written directly: as the night's rebuild leaves them
+    touch_due_refresh()  # rows written directly: as the night's rebuild leaves them
 
     mine = overdue_touch_for(user=rep_alice, today=today)
     assert [(c.name, c.touch_due_on) for c in mine] == [("late", dt.date(2026, 5, 30))]
@@ -301,7 +297,7 @@ def test_first_day_overdue_touch_and_pool_notices_use_one_last_contact(
     PoolEvent.objects.create(
         customer=claimed, kind="claim", user=rep_alice, on=today - dt.timedelta(days=2)
     )
-    touch_due_rebuild()  # rows written directly: as the night's rebuild leaves them
+    touch_due_refresh()  # rows written directly: as the night's rebuild leaves them
 
     late = overdue_touch_for(user=rep_alice, today=today)
     assert [c.name for c in late] == ["silent"]

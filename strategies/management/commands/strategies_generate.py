@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from segmentation.models import Run, RunStatus
 from strategies.services import pool_sweep, strategies_generate, tasks_mark_missed
-from strategies.services.touch import touch_due_rebuild
+from strategies.services.touch import touch_due_refresh
 
 
 class Command(BaseCommand):
@@ -44,5 +44,5 @@ class Command(BaseCommand):
         if not opts["no_pool"]:
             pool = pool_sweep(as_of=run.as_of)
             self.stdout.write(f"pool: {pool.noticed} owners warned, {pool.released} released")
-        changed = touch_due_rebuild()
+        changed = touch_due_refresh()
         self.stdout.write(f"next contact deadlines: {changed} changed")

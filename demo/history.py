@@ -35,9 +35,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Min
 from django.utils import timezone
 
+from crm.db import next_ids
 from customers.models import ContactLog, Customer, Transaction
 from customers.models.choices import (
     ContactChannel,
@@ -357,7 +358,7 @@ def _log_contacts(contacts: list[_Contact]) -> int:
     outcomes = [o for o, _p in LOG_OUTCOMES]
     cumulative = np.cumsum([p for _o, p in LOG_OUTCOMES])
     ops = connection.ops
-    ids = _allocate_ids(ContactLog, len(contacts))
+    ids = next_ids(ContactLog, len(contacts))
     rows, links = [], []
     for log_id, c in zip(ids, contacts, strict=True):
         pick = int(np.searchsorted(cumulative, (c.draw * 997) % 1 * cumulative[-1]))
@@ -391,18 +392,3 @@ def _log_contacts(contacts: list[_Contact]) -> int:
         for start in range(0, len(links), BATCH):
             cursor.executemany(link, links[start : start + BATCH])
     return len(rows)
-
-
-def _allocate_ids(model, n: int) -> list[int]:
-    """`n` fresh primary keys: from the table's sequence on PostgreSQL (other writers keep
-    drawing from it), past the highest id on SQLite (this transaction holds the write lock)."""
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, n],
-            )
-            return [row[0] for row in cursor.fetchall()]
-    top = model.objects.aggregate(top=Max("id"))["top"] or 0
-    return list(range(top + 1, top + 1 + n))

@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db import connection
 from django.db.models import F, Q
 from django.db.models.fields.json import KeyTextTransform
 
+from crm.db import is_postgresql
 from segmentation.models.choices import UNCLASSIFIED
 
 # (class codes, why codes[, thresholds applied per row]) — object arrays of the frame's length.
@@ -37,6 +37,8 @@ class ClassifyContext:
 
     rules: Any
     cuts: Mapping[str, Any]
+    # What several classifiers of one partition share (e.g. the rules' converted inputs).
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -112,7 +114,7 @@ class JsonStorage:
 
     def in_class(self, code: str) -> Q:
         # Containment on PostgreSQL, which the GIN index (jsonb_path_ops) answers.
-        if connection.vendor == "postgresql":
+        if is_postgresql():
             return Q(custom__contains={self.code: code})
         return Q(**{f"custom__{self.code}": code})
 

@@ -66,8 +66,9 @@ def _run_spec(dim: CustomDimension, compiled: CompiledDimension) -> DimensionSpe
     rules = {c.code: c.rule for c in compiled.classes}
 
     def classify(df: pd.DataFrame, ctx: ClassifyContext, got: dict[str, Result]) -> Result:
-        columns = df if isinstance(df, Columns) else got.setdefault("_columns", Columns(df))  # type: ignore[arg-type]
-        codes, whys = classify_dimension(compiled, columns)  # type: ignore[arg-type]
+        # Every stage-2 dimension of a partition shares one converted view of the inputs.
+        columns = ctx.memo.setdefault("columns", Columns(df))
+        codes, whys = classify_dimension(compiled, columns)
         return codes, whys
 
     def reason(code: str, why: str, ctx: ReasonContext) -> str:

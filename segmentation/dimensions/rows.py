@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 
+from crm.db import is_postgresql
 from segmentation.models import Run
 
 from .base import DimensionSpec
@@ -59,7 +60,7 @@ def json_document_hashes(table: str, run: Run) -> dict[str, str] | None:
     one hashed group-by), so the per-customer read carries a number instead of the JSON text:
     parsing a million quoted JSON texts was most of the custom dimensions' aggregate cost.
     None elsewhere, or if two documents share a hash (then the text is read)."""
-    if connection.vendor != "postgresql":
+    if not is_postgresql():
         return None
     with connection.cursor() as cursor:
         name = connection.ops.quote_name(table)

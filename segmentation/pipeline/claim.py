@@ -11,13 +11,13 @@ import datetime as dt
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import IntEnum
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.db import LockKey, advisory_xact_lock, session_advisory_lock, session_lock_held_elsewhere
 from segmentation.models import RuleSet, Run, RunStatus
 
 IN_PROCESS = "in-process"
@@ -28,14 +28,6 @@ def stale_after() -> dt.timedelta:
     """A running run whose steps have not reported for this long is treated as dead. Each
     partition reports when it starts and ends, and one takes seconds to a minute."""
     return dt.timedelta(seconds=int(getattr(settings, "SEGMENTATION_STALE_AFTER_SECONDS", 900)))
-
-
-class LockKey(IntEnum):
-    """pg_advisory_lock keys of the project. Never renumber: a running old process would hold
-    a different lock than a new one."""
-
-    SEGMENTATION_RUN = 720_001
-    SEGMENTATION_CLAIM = 720_002
 
 
 class RunInProgress(RuntimeError):
@@ -50,33 +42,15 @@ class RunRefused(ValueError):
 def run_lock() -> Iterator[None]:
     """The in-process run's session lock on PostgreSQL: it dies with the process, so a killed
     `manage.py segment` never blocks the next run."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [int(LockKey.SEGMENTATION_RUN)])
-        if not cursor.fetchone()[0]:
+    with session_advisory_lock(LockKey.SEGMENTATION_RUN) as taken:
+        if not taken:
             raise RunInProgress(_("Another segmentation run is in progress."))
-    try:
         yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [int(LockKey.SEGMENTATION_RUN)])
 
 
 def _session_lock_held_elsewhere() -> bool:
     """Whether another PostgreSQL session holds the in-process run's lock."""
-    if connection.vendor != "postgresql":
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # pg_locks spans the cluster: only this database's sessions count.
-            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
-            "AND classid = 0 AND objid = %s AND pid <> pg_backend_pid() AND database = "
-            "(SELECT oid FROM pg_database WHERE datname = current_database()))",
-            [int(LockKey.SEGMENTATION_RUN)],
-        )
-        return bool(cursor.fetchone()[0])
+    return session_lock_held_elsewhere(LockKey.SEGMENTATION_RUN)
 
 
 def _alive(run: Run, now: dt.datetime) -> bool:
@@ -112,9 +86,7 @@ def _in_progress_message(run: Run) -> str:
 
 def _claim_lock() -> None:
     """Serialises claims (PostgreSQL; SQLite's write transactions are serial anyway)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(LockKey.SEGMENTATION_CLAIM)])
+    advisory_xact_lock(LockKey.SEGMENTATION_CLAIM)
 
 
 @transaction.atomic

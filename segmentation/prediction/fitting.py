@@ -196,7 +196,7 @@ def fit_count_model(
         # a → 0 or b → ∞: the drop-out probability is ~0, the NBD limit (nobody stops buying).
         limits = ((2, "lower"), (3, "upper"))
     params, ll, converged, detail, no_dropout = _maximise(
-        log_likelihood,  # type: ignore[arg-type]
+        log_likelihood,
         weights,
         first,
         maxiter=maxiter,
@@ -205,7 +205,7 @@ def fit_count_model(
     if len(ux) < len(every_row[0]):
         # Fitted on a sample: the log-likelihood that models are compared on must be of all
         # the data (one more evaluation), not the sample's scaled up.
-        ll = float(np.dot(every_row[3], pnbd_log_likelihood(tuple(params), *every_row[:3])))  # type: ignore[arg-type]
+        ll = float(np.dot(every_row[3], pnbd_log_likelihood(tuple(params), *every_row[:3])))
     return FitResult(
         model=model,
         params=dict(zip(PARAM_NAMES[model], (float(v) for v in params), strict=True)),

@@ -151,7 +151,7 @@ def pnbd_log_likelihood_gradient(
         up[i] += step
         down[i] -= step
         grad[i] = (
-            pnbd_log_likelihood(tuple(up), x, t_x, big_t)  # type: ignore[arg-type]
-            - pnbd_log_likelihood(tuple(down), x, t_x, big_t)  # type: ignore[arg-type]
+            pnbd_log_likelihood(tuple(up), x, t_x, big_t)
+            - pnbd_log_likelihood(tuple(down), x, t_x, big_t)
         ) / (2.0 * step)
     return ll, grad

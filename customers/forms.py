@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import User
+from crm.widgets import IsoDateInput
 
 from .cells import control_character
 from .models import Contact, ContactLog, Customer
@@ -80,7 +81,7 @@ class CustomerForm(PlainTextMixin, forms.ModelForm):
         model = Customer
         fields = ["external_code", *CUSTOMER_FIELDS, "owner"]
         widgets = {
-            "interest_since": forms.DateInput(attrs={"type": "date"}),
+            "interest_since": IsoDateInput(),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "address": forms.TextInput(),
         }
@@ -158,7 +159,7 @@ class ContactLogForm(PlainTextMixin, forms.ModelForm):
         fields = ["channel", "direction", "contact", "summary", "outcome", "next_follow_up"]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3}),
-            "next_follow_up": forms.DateInput(attrs={"type": "date"}),
+            "next_follow_up": IsoDateInput(),
         }
 
     def __init__(self, *args, customer: Customer, **kwargs):

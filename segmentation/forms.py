@@ -10,6 +10,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.widgets import IsoDateInput
+
 from .custom.selectors import custom_class_choices
 from .models import CLASS_CHOICES, UNCLASSIFIED, Dimension
 
@@ -31,9 +33,7 @@ def _grouped_choices():
 class PinForm(forms.Form):
     target = forms.ChoiceField(label=_("Class"), choices=_grouped_choices)
     reason = forms.CharField(label=_("Reason"), max_length=300)
-    expires_on = forms.DateField(
-        label=_("Applies until"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    expires_on = forms.DateField(label=_("Applies until"), widget=IsoDateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -95,7 +96,21 @@ class _TaskActionView(LoginRequiredMixin, View):
             messages.error(request, error)
         else:
             messages.success(request, _("Task updated."))
-        return redirect(request.POST.get("next") or "strategies:tasks")
+        return redirect(_same_site_path(request, request.POST.get("next")) or "strategies:tasks")
+
+
+def _same_site_path(request, target: str | None) -> str | None:
+    """`target` when it is a path on this site ("/customers/5/"), else None.
+
+    `redirect()` would send a full URL off-site, and tries any string with a colon as a
+    URL name (a 500 after the task was already saved)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    return target
 
 
 class TaskCompleteView(_TaskActionView):

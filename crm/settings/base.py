@@ -150,6 +150,8 @@ LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
+# Our zh-Hans number format (thousands separators) and ISO-first date inputs.
+FORMAT_MODULE_PATH = ["crm.formats"]
 USE_TZ = True
 
 # Money is stored as Decimal; one currency per installation.

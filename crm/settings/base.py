@@ -28,7 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_htmx",
-    "axes",
+    "crm.axes_app.LoginProtectionConfig",  # django-axes, with a translated name
     "csp",
     "simple_history",
     "crm",

@@ -81,7 +81,9 @@ class CustomerFilter(django_filters.FilterSet):
 
         # The owner list is a label per user: no team, no other column (~600 for a director).
         self.filters["owner"].queryset = (
-            users_assignable_by(user=user).select_related(None).only("pk", "username")
+            users_assignable_by(user=user)
+            .select_related(None)
+            .only("pk", "username", "first_name", "last_name")
         )
         self.filters["team"].queryset = teams_visible_to(user=user)
         if user.is_rep:

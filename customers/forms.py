@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import User
+from crm.widgets import IsoDateInput
 
 from .cells import control_character
 from .models import Contact, ContactLog, Customer
@@ -69,6 +70,11 @@ class PlainTextMixin:
 
 
 NON_NEGATIVE_FIELDS = ("acquisition_cost", "annual_budget", "annual_revenue", "employees")
+# Shown by customer kind (the form hides the other kind's fields with CSS, so switching the
+# kind shows them at once): demographics describe a person, firmographics a company.
+INDIVIDUAL_ONLY_FIELDS = ("age_band", "gender", "income_band", "education", "marital_status")
+COMPANY_ONLY_FIELDS = ("size", "employees", "annual_revenue", "tax_number", "industry_outlook",
+                       "growth_rate")  # fmt: skip
 
 
 class CustomerForm(PlainTextMixin, forms.ModelForm):
@@ -82,14 +88,20 @@ class CustomerForm(PlainTextMixin, forms.ModelForm):
         model = Customer
         fields = ["external_code", *CUSTOMER_FIELDS, "owner"]
         widgets = {
-            "interest_since": forms.DateInput(attrs={"type": "date"}),
+            "interest_since": IsoDateInput(),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "address": forms.TextInput(),
         }
 
+    individual_only = INDIVIDUAL_ONLY_FIELDS
+    company_only = COMPANY_ONLY_FIELDS
+
     def __init__(self, *args, actor: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.actor = actor
+        if "acquisition_cost" in self.fields:
+            # Often unknown when a customer is entered; blank stores the model's default, 0.
+            self.fields["acquisition_cost"].required = False
         if can_manage_customers(actor):
             cast(forms.ModelChoiceField, self.fields["owner"]).queryset = users_assignable_by(
                 user=actor
@@ -108,6 +120,12 @@ class CustomerForm(PlainTextMixin, forms.ModelForm):
                 self.fields[name].widget.attrs["min"] = 0
         self.duplicates: list[Customer] = []
         self.hidden_duplicates = 0
+
+    def clean_acquisition_cost(self):
+        value = self.cleaned_data.get("acquisition_cost")
+        return (
+            Customer._meta.get_field("acquisition_cost").get_default() if value is None else value
+        )
 
     def clean(self):
         cleaned = cast(dict[str, Any], super().clean())  # a ModelForm's is never None
@@ -162,7 +180,7 @@ class ContactLogForm(PlainTextMixin, forms.ModelForm):
         fields = ["channel", "direction", "contact", "summary", "outcome", "next_follow_up"]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3}),
-            "next_follow_up": forms.DateInput(attrs={"type": "date"}),
+            "next_follow_up": IsoDateInput(),
         }
 
     def __init__(self, *args, customer: Customer, **kwargs):

@@ -45,16 +45,36 @@ def encode_cursor(value: Any, pk: int) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, model_field) -> tuple[Any, int] | None:
-    """(value, pk) or None for a cursor that was tampered with or is stale."""
+class InvalidCursor(ValueError):
+    """A page cursor that was not made by `encode_cursor` for this sort (edited, truncated or
+    from another sort): the view answers 400 rather than guessing a page."""
+
+
+def decode_cursor(cursor: str, model_field) -> tuple[Any, int]:
+    """(value, pk) of a cursor made by `encode_cursor`; InvalidCursor for anything else."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-        return (None if value is None else model_field.to_python(value)), int(pk)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    except Exception:  # a ValidationError from to_python
-        return None
+        decoded = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidCursor("not a page cursor") from exc
+    if not isinstance(decoded, list) or len(decoded) != 2:
+        raise InvalidCursor("not a page cursor")
+    value, pk = decoded
+    # bool is an int to Python; a cursor never carries one.
+    if not isinstance(pk, int) or isinstance(pk, bool) or pk < 1:
+        raise InvalidCursor("bad row id in page cursor")
+    if value is None:
+        # Every sort key is NOT NULL, so encode_cursor never writes a null; seeking past a
+        # NULL would be a query error (`[null, 1]` used to give a 500).
+        if not model_field.null:
+            raise InvalidCursor("null sort key in page cursor")
+        return None, pk
+    if not isinstance(value, str):
+        raise InvalidCursor("bad sort key in page cursor")
+    try:
+        return model_field.to_python(value), pk
+    except Exception as exc:  # a ValidationError from to_python
+        raise InvalidCursor("bad sort key in page cursor") from exc
 
 
 def _after(field_name: str, value: Any, pk: int, *, descending: bool) -> Q:
@@ -91,6 +111,7 @@ def keyset_page(
     f = sort.field
     forward = [f"-{f}", "-pk"] if sort.descending else [f, "pk"]
     backward = [f, "pk"] if sort.descending else [f"-{f}", "-pk"]
+    # InvalidCursor propagates: the caller answers 400 (a tampered link is not page 1).
     cursor = decode_cursor(before, model_field) if before else None
     going_back = cursor is not None
     if not going_back and after:

@@ -219,6 +219,19 @@ class RunPartitionInline(admin.TabularInline):
         return False
 
 
+# What a run's `phase` code means, for admin pages (an unknown code shows as itself).
+RUN_PHASE_LABELS = {
+    "claimed": _("claimed"),
+    "metrics": _("computing metrics"),
+    "cut_points": _("computing cut points"),
+    "prediction": _("predicting value"),
+    "classify": _("classifying"),
+    "finalise": _("finalising"),
+    "aggregates": _("summing up for dashboards"),
+    "done": _("done"),
+}
+
+
 @admin.register(Run)
 class RunAdmin(admin.ModelAdmin):
     inlines = [RunPartitionInline]
@@ -227,7 +240,7 @@ class RunAdmin(admin.ModelAdmin):
         "status",
         "is_current",
         "rule_set",
-        "phase",
+        "phase_label",
         "progress",
         "customers_total",
         "changes_total",
@@ -241,7 +254,7 @@ class RunAdmin(admin.ModelAdmin):
         "status",
         "is_current",
         "rule_set",
-        "phase",
+        "phase_label",
         "progress",
         "customers_total",
         "changes_total",
@@ -277,6 +290,10 @@ class RunAdmin(admin.ModelAdmin):
                 n=obj.plan.get("partitions", "?")
             )
         return gettext("in one process, {n} partitions").format(n=obj.plan.get("partitions", "?"))
+
+    @admin.display(description=_("phase"), ordering="phase")
+    def phase_label(self, obj: Run) -> str:
+        return str(RUN_PHASE_LABELS.get(obj.phase, obj.phase or "—"))
 
     @admin.display(description=_("progress"))
     def progress(self, obj: Run) -> str:

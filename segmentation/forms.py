@@ -9,6 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.widgets import IsoDateInput
+
 from .dimensions import grouped_class_choices
 
 DEFAULT_PIN_DAYS = 90
@@ -21,9 +23,7 @@ def _grouped_choices():
 class PinForm(forms.Form):
     target = forms.ChoiceField(label=_("Class"), choices=_grouped_choices)
     reason = forms.CharField(label=_("Reason"), max_length=300)
-    expires_on = forms.DateField(
-        label=_("Applies until"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    expires_on = forms.DateField(label=_("Applies until"), widget=IsoDateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

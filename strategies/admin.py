@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from crm.admin_history import ScopedHistoryAdmin
@@ -32,6 +34,11 @@ class PlaybookStepInline(admin.TabularInline):
     model = PlaybookStep
     extra = 1
     fields = ["order", "kind", "day_offset", "instruction_zh", "instruction_en"]
+    # Django's default textarea (40 columns × 10 rows) twice in a row made the page ~2,000 px
+    # wide; short boxes that grow with the text keep it within a laptop screen.
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 32})},
+    }
 
 
 @admin.register(Playbook)

@@ -7,7 +7,9 @@ from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from crm.widgets import IsoDateInput
 from customers.models.choices import ContactOutcome
 from segmentation.dimensions import grouped_class_choices
 
@@ -84,8 +86,10 @@ class TaskSnoozeForm(forms.Form):
 
 
 class AdherenceFilterForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=pgettext_lazy("start of a period", "From"), widget=IsoDateInput()
+    )
+    date_to = forms.DateField(label=pgettext_lazy("end of a period", "To"), widget=IsoDateInput())
     group_by = forms.ChoiceField(
         label=_("Per"),
         choices=[("rep", _("Rep")), ("team", _("Team")), ("playbook", _("Playbook"))],

@@ -8,19 +8,21 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from crm.http import AuthenticatedHttpRequest
 from crm.pagination import CappedCountPaginator
+from customers.access import customers_visible_to
 
 from .forms import AdherenceFilterForm, TaskCompleteForm, TaskSnoozeForm
 from .models import Playbook, StrategySettings
 from .selectors import adherence_table, overdue_touch_for, task_buckets, task_get_for_user
 from .selectors.rep_book import reps_for_book
 from .services import pool_claim, task_complete, task_snooze
-from .services.pool import claims_left, pool_customers_for
+from .services.pool import claims_left, pool_claim_candidate, pool_customers_for
 
 # Customers past their contact gap listed on the task page, the longest overdue first (a
 # team can have tens of thousands; the rep book and the customer list have the rest).
@@ -100,7 +102,21 @@ class _TaskActionView(LoginRequiredMixin, View):
             messages.error(request, error)
         else:
             messages.success(request, _("Task updated."))
-        return redirect(request.POST.get("next") or "strategies:tasks")
+        return redirect(_same_site_path(request, request.POST.get("next")) or "strategies:tasks")
+
+
+def _same_site_path(request, target: str | None) -> str | None:
+    """`target` when it is a path on this site ("/customers/5/"), else None.
+
+    `redirect()` would send a full URL off-site, and tries any string with a colon as a
+    URL name (a 500 after the task was already saved)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    return target
 
 
 class TaskCompleteView(_TaskActionView):
@@ -138,8 +154,16 @@ class PoolView(LoginRequiredMixin, TemplateView):
         page = CappedCountPaginator(qs, self.paginate_by).get_page(self.request.GET.get("page"))
         today = timezone.localdate()
         cfg = StrategySettings.load()
+        # Names link to the customer page where the user may open it (a manager's team, a
+        # director's all); a rep sees an unowned customer only once claimed. One query.
+        linkable = set(
+            customers_visible_to(user)
+            .filter(pk__in=[c.pk for c in page.object_list])
+            .values_list("pk", flat=True)
+        )
         ctx.update(
             page=page,
+            linkable=linkable,
             can_claim=bool(user.is_rep),
             claims_left=claims_left(user=user, today=today) if user.is_rep else None,
             settings=cfg,
@@ -148,7 +172,22 @@ class PoolView(LoginRequiredMixin, TemplateView):
 
 
 class PoolClaimView(LoginRequiredMixin, View):
+    """Claiming spends one of the rep's limited claims, so it takes two steps: a POST without
+    `confirmed=1` shows what will happen (the pool page asks in a <dialog> instead, and
+    sends `confirmed=1`); only a confirmed POST claims."""
+
     def post(self, request, pk):
+        if request.POST.get("confirmed") != "1":
+            customer = pool_claim_candidate(actor=request.user, customer_id=pk)
+            return render(
+                request,
+                "strategies/pool_claim_confirm.html",
+                {
+                    "customer": customer,
+                    "claims_left": claims_left(user=request.user, today=timezone.localdate()),
+                    "settings": StrategySettings.load(),
+                },
+            )
         try:
             customer = pool_claim(actor=request.user, customer_id=pk)
         except ValidationError as exc:

@@ -28,7 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_htmx",
-    "axes",
+    "crm.axes_app.LoginProtectionConfig",  # django-axes, with a translated name
     "csp",
     "simple_history",
     "rest_framework",
@@ -158,6 +158,8 @@ LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
+# Our zh-Hans number format (thousands separators) and ISO-first date inputs.
+FORMAT_MODULE_PATH = ["crm.formats"]
 USE_TZ = True
 
 # Money is stored as Decimal; one currency per installation.

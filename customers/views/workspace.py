@@ -23,6 +23,7 @@ from ..access import customer_get_for_user, customers_visible_to
 from ..extensions import insight_panels
 from ..forms import ContactForm, ContactLogForm, CustomerForm, MergeForm
 from ..models import Contact
+from ..paging import InvalidCursor
 from ..privacy import PERSONAL_FIELDS, personal_data_visible
 from ..selectors import SORT_OPTIONS, customer_key_figures, customer_list, customer_timeline
 from ..services import (
@@ -105,6 +106,26 @@ class CustomerListView(LoginRequiredMixin, TemplateView):
     request: AuthenticatedHttpRequest
 
     template_name = "customers/customer_list.html"
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except InvalidCursor:
+            # A page link that was edited or cut short: say so and offer the first page,
+            # rather than a 500 or silently showing another page.
+            return render(
+                request,
+                "400.html",
+                {
+                    "reason": _(
+                        "This page link is not valid (it was changed or cut short). "
+                        "Start again from the first page."
+                    ),
+                    "back_url": reverse("customers:list"),
+                    "back_label": _("First page of customers"),
+                },
+                status=400,
+            )
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

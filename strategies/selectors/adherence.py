@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 
 from customers.access import contact_logs_visible_to, customers_visible_to
@@ -136,4 +137,14 @@ def adherence_table(
         for key, row in rows.items():
             if key in names:
                 row.label = names[key].name
+    elif group_by == "rep":
+        # The person, not the login (the username only orders and groups the aggregate).
+        people = (
+            get_user_model()
+            .objects.only("username", "first_name", "last_name")
+            .in_bulk([k for k in rows if k is not None])
+        )
+        for key, row in rows.items():
+            if key in people:
+                row.label = people[key].display_name
     return sorted(rows.values(), key=lambda r: r.label)

@@ -131,7 +131,7 @@ def adherence_chart(
             rows[pk].label, rows[pk].code = pb.name, pb.code
     else:
         for pk, u in get_user_model().objects.in_bulk(ids).items():
-            rows[pk].label = u.get_full_name() or u.username
+            rows[pk].label = u.display_name
     weekly = []
     if as_of is not None:
         for ago in range(weeks - 1, -1, -1):

@@ -202,7 +202,7 @@ def playbook_effectiveness(
     else:
         users = get_user_model().objects.in_bulk(ids)
         for pk, u in users.items():
-            rows[pk].label = u.get_full_name() or u.username
+            rows[pk].label = u.display_name
         ordered = sorted(rows.values(), key=lambda r: r.label)
     return Effectiveness(as_of=as_of, window=window, group_by=group_by, rows=ordered, total=total)
 

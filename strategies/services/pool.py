@@ -201,6 +201,21 @@ def claims_left(*, user: User, today: dt.date) -> int:
 
 
 @transaction.atomic
+def pool_claim_candidate(*, actor: User, customer_id: int | str) -> Customer:
+    """The pool customer `actor` is about to claim (for the confirm step; nothing changes).
+    The same refusals as pool_claim: 403 for a non-rep, 404 outside the actor's pool."""
+    if not getattr(actor, "is_rep", False):
+        raise PermissionDenied(_("Only sales reps claim customers from the pool."))
+    customer = (
+        pool_customers_for(actor).filter(pk=customer_id).first()
+        if str(customer_id).isdigit()
+        else None
+    )
+    if customer is None:
+        raise Http404("No such customer in your pool")
+    return customer
+
+
 def pool_claim(*, actor: User, customer_id: int) -> Customer:
     """A rep takes a customer from the team's pool, within the per-rep claim limit."""
     if not getattr(actor, "is_rep", False):

@@ -268,6 +268,7 @@ MATRIX: dict[str, Route] = {
     "strategies:pool": Route(get=everyone()),
     "strategies:pool_claim": Route(
         kwargs=lambda w: {"pk": w.pool_customer.pk},
+        post_data=lambda w: {"confirmed": "1"},
         post={
             "rep_alice": OK,
             "rep_amy": OK,

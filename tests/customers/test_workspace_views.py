@@ -118,8 +118,48 @@ def test_list_sorted_descending(client, rep_alice):
     assert [c.name for c in page.items] == ["c", "b", "a"]
 
 
-def test_list_tampered_cursor_shows_first_page(client, rep_alice, alice_customer):
-    response = _login(client, rep_alice).get(reverse("customers:list"), {"after": "%%%garbage"})
+def _cursor(raw: str) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "%%%garbage",
+        _cursor("[null, 1]"),  # a null sort key: used to be a 500
+        _cursor('["a", "1:2"]'),
+        _cursor('["a"]'),
+        _cursor('{"a": 1}'),
+        _cursor('["a", true]'),
+        _cursor('[["a"], 1]'),
+        _cursor('["a", -5]'),
+        _cursor("not json"),
+    ],
+)
+@pytest.mark.parametrize("direction", ["after", "before"])
+def test_list_malformed_cursor_is_400(client, rep_alice, alice_customer, cursor, direction):
+    response = _login(client, rep_alice).get(reverse("customers:list"), {direction: cursor})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "分页链接无效" in body
+    assert alice_customer.name not in body
+
+
+def test_list_bad_date_cursor_for_date_sort_is_400(client, rep_alice, alice_customer):
+    response = _login(client, rep_alice).get(
+        reverse("customers:list"), {"sort": "-updated", "after": _cursor('["not a date", 3]')}
+    )
+    assert response.status_code == 400
+
+
+def test_list_valid_cursor_still_pages(client, rep_alice, alice_customer):
+    from customers.paging import encode_cursor
+
+    response = _login(client, rep_alice).get(
+        reverse("customers:list"), {"sort": "name", "after": encode_cursor("0", 0 + 1)}
+    )
     assert response.status_code == 200
     assert alice_customer.name in response.content.decode()
 

@@ -227,9 +227,11 @@ def test_pool_claim_view_and_limit_message(client, rep_alice, rep_amy):
     c2 = CustomerFactory(owner=None, team=rep_alice.team)
     client.force_login(rep_alice)
     assert c1.name in client.get(reverse("strategies:pool")).content.decode()
-    response = client.post(reverse("strategies:pool_claim", args=[c1.pk]))
+    response = client.post(reverse("strategies:pool_claim", args=[c1.pk]), {"confirmed": "1"})
     assert response.status_code == 302
-    response = client.post(reverse("strategies:pool_claim", args=[c2.pk]), follow=True)
+    response = client.post(
+        reverse("strategies:pool_claim", args=[c2.pk]), {"confirmed": "1"}, follow=True
+    )
     assert "1" in response.content.decode()
     c2.refresh_from_db()
     assert c2.owner is None

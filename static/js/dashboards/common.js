@@ -33,6 +33,27 @@
     return d && typeof d === "object" && d.url ? d.url : null;
   }
 
+  /* Figures in the reader's language (static/js/numbers.js): value axes in 万/亿 (zh) or
+   * k/M (en), tooltips with separators; a chart that set its own formatter keeps it. */
+  function localiseAxes(axes) {
+    var numbers = window.CRMNumbers;
+    if (!axes || !numbers) { return; }
+    (Array.isArray(axes) ? axes : [axes]).forEach(function (axis) {
+      if (!axis || axis.type !== "value") { return; }
+      axis.axisLabel = axis.axisLabel || {};
+      if (!axis.axisLabel.formatter) { axis.axisLabel.formatter = numbers.axis; }
+    });
+  }
+
+  function localiseTooltip(tooltip) {
+    var numbers = window.CRMNumbers;
+    if (numbers && !tooltip.formatter && !tooltip.valueFormatter) {
+      tooltip.valueFormatter = function (v) {
+        return typeof v === "number" ? numbers.figure(v) : v;
+      };
+    }
+  }
+
   function draw(el) {
     var name = el.getAttribute("data-chart");
     var builder = builders[name];
@@ -46,7 +67,10 @@
     option.textStyle = option.textStyle || { fontFamily: "system-ui, 'Noto Sans CJK SC', sans-serif" };
     if (option.tooltip !== false) {
       option.tooltip = Object.assign({ renderMode: "richText", confine: true }, option.tooltip || {});
+      localiseTooltip(option.tooltip);
     }
+    localiseAxes(option.xAxis);
+    localiseAxes(option.yAxis);
     chart.setOption(option);
     chart.on("click", function (params) {
       var url = urlOf(params);

@@ -6,7 +6,7 @@
     return {
       tooltip: { trigger: "axis" },
       legend: { bottom: 0 },
-      grid: { left: 8, right: 16, top: 16, bottom: 40, containLabel: true },
+      grid: { left: 8, right: 44, top: 16, bottom: 40, containLabel: true },  // room for "100%"
       xAxis: { type: "value", axisLabel: { formatter: "{value}%" } },
       yAxis: { type: "category", inverse: true, data: data.steps.map(function (s) { return s.name; }) },
       series: [

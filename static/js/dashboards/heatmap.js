@@ -24,7 +24,7 @@
         type: "heatmap",
         name: data.labels.customers,
         data: data.cells,
-        label: { show: true },
+        label: { show: true, formatter: function (p) { return window.CRMNumbers.num(p.value[2]); } },
         emphasis: { itemStyle: { borderColor: "#333", borderWidth: 1 } }
       }]
     };

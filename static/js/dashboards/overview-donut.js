@@ -3,12 +3,14 @@
   "use strict";
   window.CRMDash.register("overview-donut", function (data) {
     return {
-      tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
-      legend: { type: "scroll", bottom: 0 },
+      tooltip: { trigger: "item", formatter: function (p) {
+        return p.name + ": " + window.CRMNumbers.figure(p.value) + " (" + p.percent + "%)";
+      } },
+      legend: { type: "plain", bottom: 0, left: "center", itemGap: 8, itemWidth: 14 },
       series: [{
         type: "pie",
-        radius: ["42%", "70%"],
-        center: ["50%", "45%"],
+        radius: ["30%", "52%"],
+        center: ["50%", "40%"],
         avoidLabelOverlap: true,
         label: { formatter: "{b}\n{d}%" },
         data: data.items.map(function (item) {

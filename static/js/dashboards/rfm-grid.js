@@ -3,10 +3,7 @@
 (function () {
   "use strict";
   function short(v) {
-    if (v === null || v === undefined) { return ""; }
-    if (v >= 1e6) { return (v / 1e6).toFixed(1) + "M"; }
-    if (v >= 1e3) { return (v / 1e3).toFixed(1) + "k"; }
-    return String(Math.round(v));
+    return v === null || v === undefined ? "" : window.CRMNumbers.axis(v);
   }
   window.CRMDash.register("rfm-grid", function (data) {
     return {
@@ -22,7 +19,7 @@
         name: data.labels.customers,
         data: data.cells,
         label: { show: true, formatter: function (p) {
-          return p.data.value[2] ? p.data.value[2] + "\n" + short(p.data.avg) : "";
+          return p.data.value[2] ? window.CRMNumbers.num(p.data.value[2]) + "\n" + short(p.data.avg) : "";
         } }
       }]
     };

@@ -6,7 +6,7 @@ and callers say what they want (`bulk_insert`, `advisory_xact_lock`, `analyze`).
 genuinely different per database (a GROUPING SETS query, a trigram index) stays with its
 caller, behind `is_postgresql()`.
 
-The demo generator's binary COPY (customers/seed/pgbinary.py, seed/load.py) is not routed
+The demo generator's binary COPY (demo/seed/pgbinary.py, demo/seed/load.py) is not routed
 through `bulk_insert`: it encodes numpy columns straight into PostgreSQL's binary COPY format
 from a background thread, a different format and job from these CSV writes."""
 

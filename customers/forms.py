@@ -157,20 +157,24 @@ class CustomerForm(PlainTextMixin, forms.ModelForm):
         return data
 
 
+# What a user may write on a contact (the page's form and the API share the list).
+CONTACT_FIELDS = [
+    "name",
+    "title",
+    "role",
+    "is_champion",
+    "is_primary",
+    "phone",
+    "email",
+    "wechat",
+    "notes",
+]
+
+
 class ContactForm(PlainTextMixin, forms.ModelForm):
     class Meta:
         model = Contact
-        fields = [
-            "name",
-            "title",
-            "role",
-            "is_champion",
-            "is_primary",
-            "phone",
-            "email",
-            "wechat",
-            "notes",
-        ]
+        fields = CONTACT_FIELDS
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from customers.forms import CUSTOMER_FIELDS, NON_NEGATIVE_FIELDS
+from customers.forms import CONTACT_FIELDS, CUSTOMER_FIELDS, NON_NEGATIVE_FIELDS
 from customers.models import Contact, ContactLog, Customer, Transaction
 from customers.privacy import PERSONAL_FIELDS, mask, personal_data_visible
 
@@ -82,19 +82,7 @@ class ContactSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = [
-            "id",
-            "name",
-            "title",
-            "role",
-            "is_champion",
-            "is_primary",
-            "phone",
-            "email",
-            "wechat",
-            "notes",
-            "created_at",
-        ]
+        fields = ["id", *CONTACT_FIELDS, "created_at"]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -104,17 +92,7 @@ class ContactSerializer(serializers.ModelSerializer):
 class ContactWriteSerializer(StrictModelSerializer):
     class Meta:
         model = Contact
-        fields = [
-            "name",
-            "title",
-            "role",
-            "is_champion",
-            "is_primary",
-            "phone",
-            "email",
-            "wechat",
-            "notes",
-        ]
+        fields = CONTACT_FIELDS
 
 
 class ContactLogSerializer(serializers.ModelSerializer):

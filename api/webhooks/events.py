@@ -123,6 +123,27 @@ def _by_owner(rows: list[tuple[int | None, int | None, int]], team_id: int | Non
     ]
 
 
+def _per_owner_deliveries(
+    event: str, counted: list[tuple[int | None, int | None, int]], extra: dict[str, Any]
+) -> list[WebhookDelivery]:
+    """One delivery per subscription of `event` whose team has any of the counted tasks:
+    the count and the counts per owner (`counted`: (owner id, team id, count) rows)."""
+    out = []
+    for sub in _subscriptions(event):
+        by_owner = _by_owner(counted, sub.team_id)
+        if by_owner:
+            data = {
+                **extra,
+                "count": sum(r["count"] for r in by_owner),
+                "team_id": sub.team_id,
+                "by_owner": by_owner,
+            }
+            out.append(
+                WebhookDelivery(subscription=sub, event=event, payload=_envelope(event, data))
+            )
+    return out
+
+
 @transaction.atomic
 def events_sweep(*, today: dt.date | None = None) -> dict[str, int]:
     """Tasks created and pool claims since the last sweep, and yesterday's newly overdue
@@ -149,21 +170,7 @@ def events_sweep(*, today: dt.date | None = None) -> dict[str, int]:
         )
         cursor.last_id = top
         cursor.save(update_fields=["last_id"])
-        for sub in _subscriptions(EventKind.TASK_CREATED):
-            by_owner = _by_owner(created, sub.team_id)
-            if by_owner:
-                data = {
-                    "count": sum(r["count"] for r in by_owner),
-                    "team_id": sub.team_id,
-                    "by_owner": by_owner,
-                }
-                rows.append(
-                    WebhookDelivery(
-                        subscription=sub,
-                        event=EventKind.TASK_CREATED,
-                        payload=_envelope(EventKind.TASK_CREATED, data),
-                    )
-                )
+        rows.extend(_per_owner_deliveries(EventKind.TASK_CREATED, created, {}))
 
     cursor, _new = _cursor("task.overdue")
     day = today - dt.timedelta(days=1)
@@ -177,22 +184,10 @@ def events_sweep(*, today: dt.date | None = None) -> dict[str, int]:
         )
         cursor.last_date = day
         cursor.save(update_fields=["last_date"])
-        for sub in _subscriptions(EventKind.TASK_OVERDUE) if overdue else []:
-            by_owner = _by_owner(overdue, sub.team_id)
-            if by_owner:
-                data = {
-                    "day": day.isoformat(),
-                    "count": sum(r["count"] for r in by_owner),
-                    "team_id": sub.team_id,
-                    "by_owner": by_owner,
-                }
-                rows.append(
-                    WebhookDelivery(
-                        subscription=sub,
-                        event=EventKind.TASK_OVERDUE,
-                        payload=_envelope(EventKind.TASK_OVERDUE, data),
-                    )
-                )
+        if overdue:
+            rows.extend(
+                _per_owner_deliveries(EventKind.TASK_OVERDUE, overdue, {"day": day.isoformat()})
+            )
 
     cursor, _new = _cursor("customer.claimed", newest(PoolEvent))
     claims = list(

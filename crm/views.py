@@ -1,9 +1,8 @@
-"""Infrastructure views: the health check and the error page. The home page is pages.views
-(it composes the apps; crm imports none of them)."""
+"""Infrastructure views: the health check (error pages: crm.errors). The home page is
+pages.views (it composes the apps; crm imports none of them)."""
 
 from django.db import connection
 from django.http import HttpResponse
-from django.shortcuts import render
 
 
 def healthz(request):
@@ -12,6 +11,3 @@ def healthz(request):
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
 
-
-def page_not_found(request, exception):
-    return render(request, "404.html", status=404)

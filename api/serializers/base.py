@@ -27,6 +27,19 @@ class StrictMixin:
             raise serializers.ValidationError(
                 {name: [_("Unknown field.")] for name in unknown}, code="unknown_field"
             )
+        # DRF's CharField turns a JSON number into text; a number where text belongs (a tax
+        # number sent as 91310000…) loses leading zeros and precision, so it is an error.
+        wrong = sorted(
+            name
+            for name, value in data.items()
+            if value is not None
+            and not isinstance(value, str)
+            and isinstance(self.fields[name], serializers.CharField)  # type: ignore[attr-defined]
+        )
+        if wrong:
+            raise serializers.ValidationError(
+                {name: [_("Expected text (a JSON string).")] for name in wrong}, code="invalid"
+            )
         return super().to_internal_value(data)  # type: ignore[misc]
 
 

@@ -21,6 +21,7 @@ from customers.access import (
 )
 from customers.filters import CustomerFilter
 from customers.models import Contact
+from customers.paging import InvalidCursor
 from customers.privacy import PERSONAL_FIELDS, personal_data_visible
 from customers.selectors import (
     SORT_OPTIONS,
@@ -130,7 +131,13 @@ class CustomerListView(APIView):
         size = _page_size(params)
         if "sort" in params and params["sort"] not in SORT_OPTIONS:
             raise ValidationError({"sort": [_("One of: %s.") % ", ".join(SORT_OPTIONS)]})
-        filterset, page = customer_list(user=request.user, params=params, per_page=size)
+        try:
+            filterset, page = customer_list(user=request.user, params=params, per_page=size)
+        except InvalidCursor:
+            key = "before" if "before" in params else "after"
+            raise ValidationError(
+                {key: [_("Not a page cursor of this list: start again from the first page.")]}
+            ) from None
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         items = page.items

@@ -187,7 +187,7 @@ def test_admin_preview_enqueues_and_shows_progress_then_the_table(
         body = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'http-equiv="refresh"' not in body
     assert "1 customer would change class" in body
-    assert "<td>Dormant</td><td>Repeat buyer</td><td>1</td>" in body
+    assert "<td>Dormant customer</td><td>Repeat buyer</td><td>1</td>" in body
     assert "Nothing is saved" in body
 
 
@@ -198,7 +198,7 @@ def test_admin_preview_page_in_chinese(client, admin_ada, current, monkeypatch):
     with translation.override("zh-hans"):
         response = _action(client, draft, follow=True, language="zh-hans")
     body = response.content.decode()
-    assert "<td>休眠</td><td>重复购买客户</td><td>1</td>" in body
+    assert "<td>休眠客户</td><td>重复购买客户</td><td>1</td>" in body
     assert "不会保存" in body
 
 

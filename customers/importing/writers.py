@@ -80,6 +80,8 @@ def _staged_row(cells: list[str], *, has_customer: bool) -> _StagedRow:
     return _StagedRow(cells[0], None, cells[1:])
 
 
+# Long on purpose: the COPY staging sequence (temporary table, COPY, UPDATE changed, INSERT new)
+# reads top to bottom as one statement list.
 def write_postgres(
     *,
     kind: ImportKind,

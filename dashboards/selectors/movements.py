@@ -47,6 +47,8 @@ def movement_runs(
     return runs, from_run, to_run
 
 
+# Long on purpose: builds one page's matrix, Sankey and export rows from the same grouped read;
+# pieces would pass half-built dicts around.
 def movements_data(
     *, scope: Scope, dimension: str, from_id: int | None = None, to_id: int | None = None
 ) -> dict:

@@ -25,6 +25,8 @@ def _index(rows: list[dict]) -> dict[str, dict[str, dict]]:
     return out
 
 
+# Long on purpose: one page's data: the per-dimension tables and headline figures share three
+# grouped reads.
 def overview_data(*, scope: Scope) -> dict:
     trio = run_trio()
     specs = {

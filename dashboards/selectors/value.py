@@ -39,6 +39,8 @@ def share_of_customers_for(points: list[list[float]], revenue_share: float) -> f
     return None
 
 
+# Long on purpose: one page's data: the matrix, the Pareto curve and their links share the same
+# reads.
 def value_data(*, scope: Scope) -> dict:
     trio = run_trio()
     run = trio.current

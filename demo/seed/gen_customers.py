@@ -145,6 +145,8 @@ def _places(rng: np.random.Generator, region: np.ndarray):
     return cities.astype(str), area.astype(str)
 
 
+# Long on purpose: a vectorised recipe of the demo's customer columns, one after the other; each
+# line is one column.
 def customers_generate(
     *, rng: np.random.Generator, first_id: int, index0: int, n: int, people: DemoPeople
 ) -> tuple[pd.DataFrame, ChunkCustomers]:

@@ -69,6 +69,7 @@ def _order_days(rng: np.random.Generator, c: ChunkCustomers):
     return pos, day, np.cumsum(count) - count, count
 
 
+# Long on purpose: a vectorised recipe of the demo's order columns, one after the other.
 def orders_generate(
     *, rng: np.random.Generator, first_id: int, customers: ChunkCustomers, catalog: Catalog
 ) -> tuple[pd.DataFrame, ChunkOrders]:

@@ -119,6 +119,8 @@ def sales_managers_group_ensure() -> Group:
     return group
 
 
+# Long on purpose: the demo's teams, managers and reps with their logins, written as one readable
+# table.
 @transaction.atomic
 def demo_people_ensure(*, reps: int, rng: np.random.Generator) -> DemoPeople:
     teams = []

@@ -221,6 +221,8 @@ def _backtest_checked(
     return backtest_run(backtest=backtest, holdout_days=holdout_days, maxiter=maxiter)
 
 
+# Long on purpose: the prediction's fixed sequence (summary, backtest choice, refit, spend model,
+# bias correction, scores) with a fallback at each step.
 def predict_customer_value(
     *,
     summary: pd.DataFrame,

@@ -63,6 +63,8 @@ def cadence_kept(
     return all((b - a).days <= cadence_days for a, b in itertools.pairwise(points))
 
 
+# Long on purpose: one grouped read per row kind (rep, playbook, team) of the same buckets,
+# assembled into one table.
 def adherence_table(
     *, user: User, date_from: dt.date, date_to: dt.date, group_by: str = "rep"
 ) -> list[AdherenceRow]:

@@ -134,6 +134,8 @@ def reps_for_book(*, user: User) -> QuerySet:
 ATTRIBUTES = ("industry", "region", "size", "kind")
 
 
+# Long on purpose: one rep's book: classes, movements and task figures from a fixed set of grouped
+# reads.
 def rep_book_get(
     *, user: User, rep_id: int | str, today: dt.date, attrs: dict[str, str] | None = None
 ) -> RepBook:

@@ -260,6 +260,8 @@ def strategies_generate(
     return result
 
 
+# Long on purpose: one id range's set-based task generation (enrol, close, schedule) inside one
+# transaction, in order.
 def _generate_range(
     run: Run,
     by_class: dict[tuple[str, str], list[Playbook]],

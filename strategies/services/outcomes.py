@@ -79,6 +79,8 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+# Long on purpose: the outcome figures' SQL, rebuilt in one transaction so the dashboards never
+# read half of it.
 @transaction.atomic
 def playbook_outcomes_refresh(*, as_of: dt.date) -> OutcomesResult:
     """Replaces PlaybookOutcome and its rollup with the cohort as of `as_of` (normally the

@@ -92,6 +92,8 @@ def _deadlines(as_of: dt.date, cfg: StrategySettings) -> dict[int, tuple[dt.date
     return out
 
 
+# Long on purpose: the pool rules (warn, release, return) applied in one transaction in their
+# order.
 @transaction.atomic
 def pool_sweep(*, as_of: dt.date) -> PoolSweepResult:
     """Nightly: warns owners of customers about to be released, releases those whose notice

@@ -13,6 +13,7 @@ it raises `PredictionInputError` naming the customer, the field and the reason.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field, replace
 
@@ -140,19 +141,34 @@ class Prediction:
     regression: RegressionModel | None = None  # when it won; not stored (the backtest is)
 
     def as_dict(self) -> dict[str, object]:
-        """JSON-serialisable summary to store with a segmentation run."""
-        return {
-            "count_method": self.count_method,
-            "alive_method": self.alive_method,
-            "bias_factor": round(self.bias_factor, 4),
-            "backtest": self.backtest.as_dict() if self.backtest else None,
-            "spend_method": self.spend_method,
-            "count_fit": self.count_fit.as_dict() if self.count_fit else None,
-            "spend_fit": self.spend_fit.as_dict() if self.spend_fit else None,
-            "notices": [{"code": n.code, "params": n.params} for n in self.notices],
-            "n_customers": self.n_customers,
-            "seconds": round(self.seconds, 3),
-        }
+        """JSON-serialisable summary to store with a segmentation run. A fit that diverged can
+        leave NaN or ±inf in the table; PostgreSQL's json refuses those, so they are stored as
+        null ("not computed"), which every reader already shows as a dash."""
+        return json_safe(
+            {
+                "count_method": self.count_method,
+                "alive_method": self.alive_method,
+                "bias_factor": round(self.bias_factor, 4),
+                "backtest": self.backtest.as_dict() if self.backtest else None,
+                "spend_method": self.spend_method,
+                "count_fit": self.count_fit.as_dict() if self.count_fit else None,
+                "spend_fit": self.spend_fit.as_dict() if self.spend_fit else None,
+                "notices": [{"code": n.code, "params": n.params} for n in self.notices],
+                "n_customers": self.n_customers,
+                "seconds": round(self.seconds, 3),
+            }
+        )
+
+
+def json_safe(value):
+    """`value` with every non-finite float replaced by None, recursively."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    return value
 
 
 def _first_bad(summary: pd.DataFrame, mask: pd.Series, column: str, why: str) -> None:

@@ -325,3 +325,29 @@ def test_backtest_history_reads_the_split_and_samples_by_customer_id():
     short = backtest_history(as_of=as_of, span_days=40)
     assert short.attrs["holdout_days"] is None
     assert short.empty
+
+
+def test_a_diverged_fit_is_stored_as_null_not_nan():
+    """A candidate whose fit diverged leaves NaN in its row; PostgreSQL's json type refuses NaN,
+    so the nightly run failed storing the table. The stored summary turns them into null."""
+    import dataclasses
+    import json
+
+    sim = SIMULATED["mbgnbd"]()
+    frame = _frame(sim)
+    summary = frame.drop(columns="actual_orders")
+    fitted = predict_customer_value(
+        summary=summary, backtest=frame, holdout_days=365, model="mbgnbd"
+    )
+    backtest = fitted.backtest
+    assert backtest is not None
+    broken = backtest.rows[0] | {"predicted_total": float("nan"), "log_likelihood": float("-inf")}
+    poisoned = dataclasses.replace(
+        fitted, backtest=dataclasses.replace(backtest, rows=[broken, *backtest.rows[1:]])
+    )
+    stored = poisoned.as_dict()
+    text = json.dumps(stored, allow_nan=False)  # raises on NaN / inf
+    row = json.loads(text)["backtest"]["rows"][0]
+    assert row["predicted_total"] is None
+    assert row["log_likelihood"] is None
+    assert row["model"] == broken["model"]

@@ -123,10 +123,11 @@ def count_predict(
 
     params = fit.as_tuple()
     if fit.model == "pnbd":
+        alive = pnbd_p_alive(params, x, t_x, big_t)  # type: ignore[arg-type]
         return (
-            pnbd_p_alive(params, x, t_x, big_t),  # type: ignore[arg-type]
-            pnbd_expected_orders(params, horizon, x, t_x, big_t),  # type: ignore[arg-type]
-            pnbd_p_buy(params, horizon, x, t_x, big_t),  # type: ignore[arg-type]
+            alive,
+            pnbd_expected_orders(params, horizon, x, t_x, big_t, alive),  # type: ignore[arg-type]
+            pnbd_p_buy(params, horizon, x, t_x, big_t, alive),  # type: ignore[arg-type]
         )
     return (
         btyd_p_alive(params, x, t_x, big_t, model=fit.model),  # type: ignore[arg-type]

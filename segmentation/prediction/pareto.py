@@ -96,10 +96,16 @@ def pnbd_p_alive(
 
 
 def pnbd_expected_orders(
-    params: tuple[float, float, float, float], t: float, x: Array, t_x: Array, big_t: Array
+    params: tuple[float, float, float, float],
+    t: float,
+    x: Array,
+    t_x: Array,
+    big_t: Array,
+    alive: Array | None = None,
 ) -> Array:
     """E[Y(t) | x, t_x, T] = P(alive) · (r+x)(β+T) / ((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^(s−1)]
-    (Schmittlein et al. 1987); at s = 1 the bracket's limit is ln((β+T+t)/(β+T))."""
+    (Schmittlein et al. 1987); at s = 1 the bracket's limit is ln((β+T+t)/(β+T)).
+    `alive`: P(alive) already computed for these rows (it costs two 2F1 evaluations)."""
     r, alpha, s, beta = params
     rate = (r + x) / (alpha + big_t)
     ratio = np.log((beta + big_t) / (beta + big_t + t))
@@ -107,18 +113,26 @@ def pnbd_expected_orders(
         life = (beta + big_t) / (s - 1.0) * -np.expm1((s - 1.0) * ratio)
     else:
         life = (beta + big_t) * -ratio
-    return np.asarray(pnbd_p_alive(params, x, t_x, big_t) * rate * life, dtype=np.float64)
+    if alive is None:
+        alive = pnbd_p_alive(params, x, t_x, big_t)
+    return np.asarray(alive * rate * life, dtype=np.float64)
 
 
 def pnbd_p_buy(
-    params: tuple[float, float, float, float], t: float, x: Array, t_x: Array, big_t: Array
+    params: tuple[float, float, float, float],
+    t: float,
+    x: Array,
+    t_x: Array,
+    big_t: Array,
+    alive: Array | None = None,
 ) -> Array:
     """P(at least one purchase in (T, T+t] | x, t_x, T).
 
     Alive at T, the posterior is gamma(r+x, α+T) × gamma(s, β+T) and the future a fresh
     Pareto/NBD; no purchase happens if the customer survives to T+t without buying, or dies at
     τ ∈ (T, T+t] before buying:
-    P0 = ((α+T)/(α+T+t))^(r+x) ((β+T)/(β+T+t))^s + (α+T)^(r+x) (β+T)^s · s · I(r+x; T, T+t)."""
+    P0 = ((α+T)/(α+T+t))^(r+x) ((β+T)/(β+T+t))^s + (α+T)^(r+x) (β+T)^s · s · I(r+x; T, T+t).
+    `alive` as in `pnbd_expected_orders`."""
     r, alpha, s, beta = params
     n = r + x
     survive = n * np.log((alpha + big_t) / (alpha + big_t + t)) + s * np.log(
@@ -131,7 +145,9 @@ def pnbd_p_buy(
         + log_tail_integral(n, s, alpha, beta, big_t, big_t + t)
     )
     p_none = np.exp(np.minimum(np.logaddexp(survive, die), 0.0))
-    return np.asarray(pnbd_p_alive(params, x, t_x, big_t) * (1.0 - p_none), dtype=np.float64)
+    if alive is None:
+        alive = pnbd_p_alive(params, x, t_x, big_t)
+    return np.asarray(alive * (1.0 - p_none), dtype=np.float64)
 
 
 def pnbd_log_likelihood_gradient(
